@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import numpy as np
 import pandas as pd
@@ -36,18 +36,20 @@ Surveys = Annotated[Optional[Path], typer.Option(
     "--surveys", help="Survey file; without it every hole is vertical.")]
 IntervalFiles = Annotated[list[Path], typer.Option(
     "--intervals", help="Interval table (assays, lithology…); repeat for more tables.")]
-Units = Annotated[str, typer.Option("--units", help="Length unit of the files: m or ft.")]
-DipDown = Annotated[str, typer.Option(
+Units = Annotated[Literal["m", "ft"], typer.Option(
+    "--units", help="Length unit of the files: m or ft.")]
+DipDown = Annotated[Literal["auto", "negative", "positive"], typer.Option(
     "--dip-down", help="Which dip sign means down: auto (majority), negative or positive.")]
 ColumnMap = Annotated[Optional[list[str]], typer.Option(
     "--column", help="Name a column for a role, e.g. --column hole=BHID. Roles: hole, x, y, z, "
     "max_depth, at, azimuth, dip, from, to.")]
-BelowRule = Annotated[str, typer.Option(
-    "--below-rule", help="Replacement of below-detection values: half, limit, zero, missing.")]
+BelowRule = Annotated[Literal["half", "limit", "zero", "missing"], typer.Option(
+    "--below-rule", help="Replacement of below-detection values: half (of the limit), limit, "
+    "zero, missing.")]
 MaxDogleg = Annotated[float, typer.Option(
     "--max-dogleg", help="Report survey kinks above this dog-leg severity, degrees per 30 m.")]
-Method = Annotated[str, typer.Option(
-    "--method", help="Desurvey method: mincurv, tangent or balanced.")]
+Method = Annotated[Literal["mincurv", "tangent", "balanced"], typer.Option(
+    "--method", help="Desurvey method: minimum curvature, tangent or balanced tangent.")]
 
 
 def _column_map(items: list[str] | None) -> dict[str, str]:
@@ -223,19 +225,19 @@ def composite(
     ] = None,
     domain_column: Annotated[Optional[str], typer.Option(
         "--domain-column", help="Column of --domains holding the domain code.")] = None,
-    residual: Annotated[str, typer.Option(
+    residual: Annotated[Literal["keep", "merge", "drop"], typer.Option(
         "--residual", help="Short last composite of a run: keep, merge or drop.")] = "keep",
     min_coverage: Annotated[float, typer.Option(
         "--min-coverage", help="With --residual drop: keep a residual of at least this "
         "fraction of the length.")] = 0.5,
-    unsampled: Annotated[str, typer.Option(
+    unsampled: Annotated[Literal["missing", "zero"], typer.Option(
         "--unsampled", help="Unsampled stretches count as missing or zero.")] = "missing",
     cap: Annotated[Optional[list[str]], typer.Option(
         "--cap", help="Top-cut: VAR=VALUE, VAR:DOMAIN=VALUE or VAR=pNN (percentile); repeat.")
     ] = None,
-    plot: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Also draw a plan and section of this variable's composites (PNG); "
-        "give VAR:FILE.png.")] = None,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", help="Also draw a plan and a section of the composites as PNG: VAR:FILE.png "
+        "(or FILE.png for the first variable).")] = None,
     method: Method = "mincurv",
     units: Units = "m",
     dip_down: DipDown = "auto",
@@ -258,7 +260,7 @@ def composite(
             step("Writing composites")
             write_table(comps.to_frame(), out)
         if plot is not None:
-            _plot(comps, str(plot))
+            _plot(comps, plot)
     except OrebookError as exc:
         raise _fail(exc) from None
     _print_composites(comps, caps)
@@ -303,7 +305,7 @@ def _print_composites(comps, caps: pd.DataFrame) -> None:
     if (comps.domain == "").all():
         stats = stats.drop(columns=["domain"])
     _print_frame(stats.drop(columns=["variance"]),
-                 "Composite statistics (weighted by sampled length)")
+                 "Composite statistics (after top-cuts; weighted by sampled length)")
     if len(caps):
         _print_frame(caps, "Top-cuts")
 

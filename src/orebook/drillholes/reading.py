@@ -19,7 +19,7 @@ from orebook.units import GRADE_UNIT_MAX, length_factor
 
 from .report import Report
 
-__all__ = ["BELOW_RULES", "MISSING_CODES", "RowTable", "read_collars", "read_surveys",
+__all__ = ["BELOW_RULES", "MISSING_CODES", "NEGATIVE_CHECK_MIN", "RowTable", "read_collars", "read_surveys",
            "read_intervals"]
 
 BELOW_RULES = ("half", "limit", "zero", "missing")
@@ -28,6 +28,10 @@ BELOW_RULES = ("half", "limit", "zero", "missing")
 
 MISSING_CODES = (-99.0, -999.0, -9999.0, -99999.0)
 """Negative values read as 'no value' codes, not as detection limits."""
+
+NEGATIVE_CHECK_MIN = 20
+"""Positive values a column needs before a negative value can be judged implausible as a
+detection limit (its magnitude above the 99th percentile of the positive values)."""
 
 
 @dataclass
@@ -57,8 +61,12 @@ class RowTable:
 
 def _start(path: str | Path, report: Report, delimiter: str | None) -> RawTable:
     raw = read_table(path, delimiter=delimiter)
-    report.rows_read[raw.file] = len(raw) + sum(1 for s in raw.skipped
-                                                if s.code != "header_not_first")
+    # Rows read = rows kept by the reader + rows it left out (empty, too many fields); a kept
+    # row that was repaired (too few fields) is listed in ``skipped`` too but counts once.
+    kept = set(raw.line.tolist())
+    report.rows_read[raw.file] = len(raw) + len({s.line for s in raw.skipped
+                                                 if s.code != "header_not_first"
+                                                 and s.line not in kept})
     for s in raw.skipped:
         report.add(raw.file, s.line, "", "", s.severity, s.code, s.message)
     return raw
@@ -205,6 +213,17 @@ def _value_column(raw: RawTable, col: str, hole: np.ndarray, keep: np.ndarray, r
                    f"{n_code} values are no-value codes ({', '.join(f'{c:g}' for c in MISSING_CODES)}); "
                    "treated as missing")
     value[is_code] = np.nan
+    positive = value[keep & (value > 0)]
+    if len(positive) >= NEGATIVE_CHECK_MIN:
+        # a "detection limit" above 99 % of the measured values is no detection limit
+        ceiling = float(np.quantile(positive, 0.99))
+        implausible = keep & ~p.below & (value < -ceiling)
+        for i in np.flatnonzero(implausible):
+            report.add(raw.file, raw.line[i], col, hole[i], "error", "negative_value",
+                       f"negative value {cells[i]} is larger in magnitude than 99 % of the "
+                       f"column's positive values ({ceiling:g}), so it is not read as a "
+                       "detection limit; treated as missing")
+        value[implausible] = np.nan
     below = (p.below | (value < 0)) & ~is_code
     n_below = int((below & keep).sum())
     if n_below:
