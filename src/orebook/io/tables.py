@@ -82,7 +82,9 @@ def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
         text = _decode(path.read_bytes(), name)
         delim = delimiter or _detect_delimiter(text)
         records = _csv_records(text, delim, name)
-    return _build(name, records, decimal_comma=delim not in (None, ","), delimiter=delim)
+    # A sheet row has no field count: missing trailing cells are empty cells, not a short row.
+    return _build(name, records, decimal_comma=delim not in (None, ","), delimiter=delim,
+                  pad_short=delim is None)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -115,6 +117,19 @@ def _csv_records(text: str, delim: str, name: str) -> list[tuple[int, list[str]]
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(f"unreadable CSV: {exc}", file=name, row=start) from None
+    # A quote never closed swallows the rest of the file into one field, which csv accepts
+    # silently (strict=False): the last record is read again strictly to catch it.
+    if records and any("\n" in c or "\r" in c for c in records[-1][1]):
+        last = records[-1][0]
+        tail = "".join(_io.StringIO(text, newline="").readlines()[last - 1:])
+        try:
+            for _ in csv.reader(_io.StringIO(tail, newline=""), delimiter=delim, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InputError("a quote opened on this line is never closed, so the rest of "
+                                 "the file would be read as one field; close or remove it",
+                                 file=name, row=last) from None
     # csv.reader yields nothing for a blank line; line numbers stay exact through line_num.
     return records
 
@@ -143,6 +158,9 @@ def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
         if not wb.worksheets:
             raise InputError("workbook has no sheets", file=str(path))
         ws = wb.worksheets[0]
+        # Stored dimensions may be stale (some writers leave "A1:A1"); read-only mode would cut
+        # every row to them and lose data silently, so they are ignored.
+        ws.reset_dimensions()
         records = []
         for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
             records.append((i, [_cell_text(v) for v in row]))
@@ -157,7 +175,7 @@ def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _build(name: str, records: list[tuple[int, list[str]]], *, decimal_comma: bool,
-           delimiter: str | None) -> RawTable:
+           delimiter: str | None, pad_short: bool = False) -> RawTable:
     skipped: list[SkippedRow] = []
     it = iter(records)
     header: list[str] | None = None
@@ -200,9 +218,11 @@ def _build(name: str, records: list[tuple[int, list[str]]], *, decimal_comma: bo
                 continue
             row = row[:ncol]
         elif len(row) < ncol:
-            skipped.append(SkippedRow(
-                line, "warning", "too_few_fields",
-                f"row has {len(row)} fields but the header has {ncol}; missing fields read as empty"))
+            if not pad_short:
+                skipped.append(SkippedRow(
+                    line, "warning", "too_few_fields",
+                    f"row has {len(row)} fields but the header has {ncol}; "
+                    "missing fields read as empty"))
             row = row + [""] * (ncol - len(row))
         kept_lines.append(line)
         cells.append([c.strip() for c in row])
