@@ -122,7 +122,8 @@ def main(root: Path) -> None:
             + "\n".join(counts) + "\n\n"
             "| hole | why it is here |\n|---|---|\n" + rows + "\n",
             encoding="utf-8")
-        print(f"{dst.relative_to(HERE.parent.parent)}: {', '.join(c.split('|')[2].strip() for c in counts)} rows")
+        sizes = ", ".join(c.split("|")[2].strip() for c in counts)
+        print(f"{dst.relative_to(HERE.parents[1])}: {sizes} data rows")
 
 
 if __name__ == "__main__":

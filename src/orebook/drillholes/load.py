@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .desurvey import direction
-from .reading import RowTable, read_collars, read_intervals, read_surveys
+from .reading import (BELOW_RULE_TEXT, MISSING_CODES, RowTable, read_collars, read_intervals,
+                      read_surveys)
 from .report import Report
 from .types import Collars, DrillholeData, Intervals, Surveys
 
@@ -68,7 +69,7 @@ def load_drillholes(
     names_seen: dict[str, int] = {}
     ivs = []
     for t in tables:
-        iv = _check_intervals(t, known, depth_of, report)
+        iv = _check_intervals(t, known, depth_of, report, below_rule)
         k = names_seen.get(iv.name, 0)
         names_seen[iv.name] = k + 1
         if k:
@@ -94,6 +95,10 @@ def load_drillholes(
             report.rows_used[t.file] = n
     data = DrillholeData(col, sv, tuple(ivs), units=units, dips_positive_down=positive)
     return data, report
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _order(hole: np.ndarray, depth: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -190,7 +195,7 @@ def _check_surveys(s: RowTable | None, known: set[str], depth_of: dict[str, floa
 
 
 def _check_intervals(t: RowTable, known: set[str], depth_of: dict[str, float],
-                     report: Report) -> Intervals:
+                     report: Report, below_rule: str) -> Intervals:
     _orphans(t, known, report, "interval")
     hole, frm, to = t.columns["hole"], t.columns["from_m"], t.columns["to_m"]
     fcol, tcol = t.names["from"], t.names["to"]
@@ -241,6 +246,17 @@ def _check_intervals(t: RowTable, known: set[str], depth_of: dict[str, float],
         i = order[k]
         report.add(t.file, t.line[i], tcol, hole[i], "warning", "past_hole_depth",
                    f"interval ends at {e[k]:g} m, past the hole depth {hole_depth[k]:g} m")
+    for name in t.values:
+        n_code = int(t.codes[name][order].sum())
+        if n_code:
+            report.add(t.file, None, name, "", "warning", "missing_value_code",
+                       f"{_count(n_code, 'value')} in used rows are no-value codes "
+                       f"({', '.join(f'{c:g}' for c in MISSING_CODES)}); treated as missing")
+        n_below = int(t.below[name][order].sum())
+        if n_below:
+            report.add(t.file, None, name, "", "warning", "below_detection",
+                       f"{_count(n_below, 'value')} in used rows below detection (negative "
+                       f"numbers or '<x' codes) replaced by {BELOW_RULE_TEXT[below_rule]}")
     return Intervals(
         name=Path(t.file).stem,
         hole=h, from_m=f, to_m=e,

@@ -19,10 +19,12 @@ from orebook.units import GRADE_UNIT_MAX, length_factor
 
 from .report import Report
 
-__all__ = ["BELOW_RULES", "MISSING_CODES", "NEGATIVE_CHECK_MIN", "RowTable", "read_collars", "read_surveys",
+__all__ = ["BELOW_RULES", "MISSING_CODES", "NEGATIVE_CHECK_FACTOR", "NEGATIVE_CHECK_MIN", "RowTable", "read_collars", "read_surveys",
            "read_intervals"]
 
 BELOW_RULES = ("half", "limit", "zero", "missing")
+BELOW_RULE_TEXT = {"half": "half the detection limit", "limit": "the detection limit",
+                   "zero": "zero", "missing": "missing"}
 """How a below-detection value (``-0.01`` or ``<0.01``) is replaced: half the detection limit
 (default), the detection limit itself, zero, or missing."""
 
@@ -31,7 +33,11 @@ MISSING_CODES = (-99.0, -999.0, -9999.0, -99999.0)
 
 NEGATIVE_CHECK_MIN = 20
 """Positive values a column needs before a negative value can be judged implausible as a
-detection limit (its magnitude above the 99th percentile of the positive values)."""
+detection limit."""
+
+NEGATIVE_CHECK_FACTOR = 10.0
+"""A negative value is implausible as a detection limit when its magnitude is more than this
+many times the 99th percentile of the column's positive values."""
 
 
 @dataclass
@@ -39,7 +45,8 @@ class RowTable:
     """Columns of one file after parsing, with ``keep`` marking the rows still usable.
 
     ``names`` maps each role (hole, x, from…) to the file's column name; ``columns`` holds the
-    parsed arrays by role. Interval tables also carry ``values``, ``below`` and ``categories``.
+    parsed arrays by role. Interval tables also carry ``values``, ``below`` (below-detection
+    flags), ``categories`` and ``codes`` (flags of no-value codes such as −999).
     """
 
     raw: RawTable
@@ -49,6 +56,7 @@ class RowTable:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     below: dict[str, np.ndarray] = field(default_factory=dict)
     categories: dict[str, np.ndarray] = field(default_factory=dict)
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -194,8 +202,9 @@ def _grade_unit(name: str) -> str | None:
 
 
 def _value_column(raw: RawTable, col: str, hole: np.ndarray, keep: np.ndarray, report: Report,
-                  below_rule: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """Parse one value column; None when it is mostly text (then it is a category)."""
+                  below_rule: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Parse one value column into (value, below, no-value code) arrays; None when it is mostly
+    text (then it is a category). Below-detection values are replaced by ``below_rule``."""
     p: ParsedNumbers = parse_numbers(raw.data[col], decimal_comma=raw.decimal_comma,
                                      below_codes=True)
     ok = ~(p.empty | p.bad)
@@ -207,31 +216,19 @@ def _value_column(raw: RawTable, col: str, hole: np.ndarray, keep: np.ndarray, r
         report.add(raw.file, raw.line[i], col, hole[i], "error", "not_a_number",
                    f"value {cells[i]!r} is not a number; treated as missing")
     is_code = np.isin(value, MISSING_CODES) & ~p.below
-    n_code = int((is_code & keep).sum())
-    if n_code:
-        report.add(raw.file, None, col, "", "warning", "missing_value_code",
-                   f"{n_code} values are no-value codes ({', '.join(f'{c:g}' for c in MISSING_CODES)}); "
-                   "treated as missing")
     value[is_code] = np.nan
     positive = value[keep & (value > 0)]
     if len(positive) >= NEGATIVE_CHECK_MIN:
-        # a "detection limit" above 99 % of the measured values is no detection limit
-        ceiling = float(np.quantile(positive, 0.99))
+        # a "detection limit" ten times above 99 % of the measured values is no detection limit
+        ceiling = NEGATIVE_CHECK_FACTOR * float(np.quantile(positive, 0.99))
         implausible = keep & ~p.below & (value < -ceiling)
         for i in np.flatnonzero(implausible):
             report.add(raw.file, raw.line[i], col, hole[i], "error", "negative_value",
-                       f"negative value {cells[i]} is larger in magnitude than 99 % of the "
-                       f"column's positive values ({ceiling:g}), so it is not read as a "
-                       "detection limit; treated as missing")
+                       f"negative value {cells[i]} is more than {NEGATIVE_CHECK_FACTOR:g} times "
+                       f"the 99th percentile of the column's positive values, so it is not read "
+                       "as a detection limit; treated as missing")
         value[implausible] = np.nan
     below = (p.below | (value < 0)) & ~is_code
-    n_below = int((below & keep).sum())
-    if n_below:
-        rule_text = {"half": "half the detection limit", "limit": "the detection limit",
-                     "zero": "zero", "missing": "missing"}[below_rule]
-        report.add(raw.file, None, col, "", "warning", "below_detection",
-                   f"{n_below} values below detection (negative numbers or '<x' codes) "
-                   f"replaced by {rule_text}")
     limit = np.abs(value[below])
     value[below] = {"half": limit / 2, "limit": limit, "zero": 0.0 * limit,
                     "missing": np.nan * limit}[below_rule]
@@ -243,7 +240,7 @@ def _value_column(raw: RawTable, col: str, hole: np.ndarray, keep: np.ndarray, r
                        f"value {cells[i]} exceeds the largest possible {unit} "
                        f"({GRADE_UNIT_MAX[unit]:g}); treated as missing")
         value[absurd] = np.nan
-    return value, below
+    return value, below, is_code
 
 
 def read_intervals(path: str | Path, report: Report, *, units: str = "m",
@@ -274,6 +271,7 @@ def read_intervals(path: str | Path, report: Report, *, units: str = "m",
     values: dict[str, np.ndarray] = {}
     below: dict[str, np.ndarray] = {}
     cats: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
     for col in raw.columns:
         if col in (cols["hole"], cols["from"], cols["to"]):
             continue
@@ -281,6 +279,6 @@ def read_intervals(path: str | Path, report: Report, *, units: str = "m",
         if parsed is None:
             cats[col] = raw.data[col]
         else:
-            values[col], below[col] = parsed
+            values[col], below[col], codes[col] = parsed
     return RowTable(raw, cols, {"hole": hole, "from_m": frm, "to_m": to}, keep, values, below,
-                    cats)
+                    cats, codes)
