@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 from helpers_synthetic import copper_creek_curved, make_collars, make_surveys, unit
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from orebook.drillholes.desurvey import METHODS, Trajectories, desurvey, direction
@@ -206,8 +206,8 @@ def test_horizontal_arc_across_north_is_exact_with_mincurv(az0, turn):
 
 
 def _inclined_arc(s):
-    """A circle in an inclined plane: t(s) = cos(ks) t0 + sin(ks) n0, 90° over 450 m."""
-    k = math.radians(90.0) / 450.0
+    """A circle in an inclined plane: t(s) = cos(ks) t0 + sin(ks) n0, 75° over 450 m."""
+    k = math.radians(75.0) / 450.0
     t0 = unit(20.0, -70.0)
     w = unit(110.0, -10.0)
     n0 = w - (w @ t0) * t0
@@ -340,7 +340,9 @@ def test_balanced_and_mincurv_converge_to_the_true_path():
         assert all(a / b > 3.5 for a, b in zip(err[m], err[m][1:])), (m, err[m])
     assert all(a / b > 1.7 for a, b in zip(err["tangent"], err["tangent"][1:]))
     assert all(a / b > 3.5 for a, b in zip(gap, gap[1:]))
-    assert err["mincurv"][-1] < 0.01 and err["tangent"][-1] > 1.0
+    # at 6.25 m spacing both are within 1e-4 of the length; tangent is far worse
+    assert max(err["mincurv"][-1], err["balanced"][-1]) < 1e-4 * 500.0
+    assert err["tangent"][-1] > 50 * err["balanced"][-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,8 +377,9 @@ def test_real_holes_methods_agree_within_survey_bounds(copper):
     """At each station, with courses L_i turning by β_i:
     |balanced − mincurv| ≤ Σ L_i β_i²/12 (both steps lie along the bisector of t1 and t2,
     of lengths L cos(β/2) and L sin(β/2)/(β/2)), and |tangent − mincurv| ≤ Σ L_i β_i/2
-    (|L t1 − ∫ t| ≤ ∫ |t1 − t| ≤ ∫ turned angle). Overall: balanced within 0.1 % and tangent
-    within 10 % of the hole length of mincurv."""
+    (|L t1 − ∫ t| ≤ ∫ |t1 − t| ≤ ∫ turned angle). Overall, on these holes (stations 15–170 m
+    apart, up to 18° between stations): balanced within 0.5 % and tangent within 5 % of the
+    hole length from mincurv."""
     collars, surveys, trs = copper
     for hole in collars.hole:
         stations = _stations(surveys, hole)
@@ -392,8 +395,8 @@ def test_real_holes_methods_agree_within_survey_bounds(copper):
         gap_tan = np.linalg.norm(p["tangent"] - p["mincurv"], axis=1)
         assert (gap_bal <= bound_bal * (1 + 1e-9) + 1e-9).all(), hole
         assert (gap_tan <= bound_tan * (1 + 1e-9) + 1e-9).all(), hole
-        assert gap_bal.max() <= 1e-3 * length, hole
-        assert gap_tan.max() <= 0.10 * length, hole
+        assert gap_bal.max() <= 0.005 * length, hole
+        assert gap_tan.max() <= 0.05 * length, hole
         assert gap_tan.max() > gap_bal.max(), hole
 
 
@@ -425,7 +428,9 @@ def test_real_holes_chords_and_courses(copper):
             if m == "mincurv":
                 assert step.sum() >= length * (1 - 1e-6), hole
             else:  # every break point is on the grid: each piece is straight
-                np.testing.assert_allclose(step, np.diff(q), rtol=1e-9, err_msg=f"{hole} {m}")
+                # (positions are UTM-sized: allow round-off of 1e-8 m on each difference)
+                np.testing.assert_allclose(step, np.diff(q), rtol=1e-9, atol=1e-8,
+                                           err_msg=f"{hole} {m}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,9 +481,26 @@ def test_random_surveys_mincurv_matches_integrated_reference(case):
     stations = [r[1:] for r in rows]
     t = [unit(s[1], s[2]) for s in stations]
     # a uniformly turning tangent is undefined between opposite directions
-    if any(angle_between(a, b) > math.radians(170) for a, b in zip(t, t[1:])):
-        return
+    assume(all(angle_between(a, b) < math.radians(170) for a, b in zip(t, t[1:])))
     collars = make_collars({"R": (10.0, 20.0, 30.0)})
     got = locate(collars, make_surveys(rows), "R", q, "mincurv")
     ref = reference_mincurv([10.0, 20.0, 30.0], stations, q)
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-7 * (1 + np.abs(q).max()))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_locating_many_holes_at_once_equals_one_by_one(copper, method):
+    """One vectorised call over shuffled holes and depths (some above the collar, some past the
+    end, some of unknown holes) gives what locating each hole on its own gives."""
+    collars, _, trs = copper
+    rng = np.random.default_rng(7)
+    holes = rng.choice(np.r_[collars.hole, ["nope"]].astype(object), 400)
+    depths = rng.uniform(-50.0, 1500.0, 400)
+    together = trs[method].locate(holes, depths)
+    for h in np.unique(holes):
+        k = holes == h
+        alone = np.array([trs[method].locate(np.array([h], object), depths[i:i + 1])[0]
+                          for i in np.flatnonzero(k)])
+        np.testing.assert_array_equal(together[k], alone)
+    assert np.isnan(together[holes == "nope"]).all()
+    assert np.isfinite(together[holes != "nope"]).all()

@@ -16,7 +16,8 @@ from .composite import Composites
 
 __all__ = ["CapRule", "parse_cap", "cap"]
 
-_RULE = re.compile(r"^(?P<var>[^:=]+?)(?::(?P<dom>[^=]*))?=(?P<p>[pP])?(?P<val>[-+0-9.eE]+)$")
+_RULE = re.compile(r"^\s*(?P<var>[^:=]+?)\s*(?::\s*(?P<dom>[^=]*?)\s*)?=\s*(?P<p>[pP])?"
+                   r"(?P<val>[-+0-9.eE]+)\s*$")
 
 
 @dataclass(frozen=True)

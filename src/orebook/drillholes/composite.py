@@ -101,10 +101,13 @@ def _runs(extent: pd.DataFrame, domains: Intervals | None, column: str | None) -
                 continue
             if s - pos > _TOL_M:
                 rows.append((hole, pos, s, ""))
-            rows.append((hole, max(s, pos), e, d))
+            # a gap of at most _TOL_M above the run is taken into it, not lost
+            rows.append((hole, s if s - pos > _TOL_M else pos, e, d))
             pos = max(pos, e)
         if hi - pos > _TOL_M:
             rows.append((hole, pos, hi, ""))
+        elif rows and rows[-1][0] == hole and rows[-1][2] < hi:  # same at the bottom
+            rows[-1] = (hole, rows[-1][1], hi, rows[-1][3])
     seen = set(dom["hole"])
     for hole, lo, hi in extent.itertuples(index=False):
         if hole not in seen:
@@ -148,7 +151,9 @@ def _cut(runs: pd.DataFrame, length_m: float, residual: str, min_coverage: float
     frm = start[run] + i * length_m
     to = start[run] + (i + 1) * length_m
     last = np.cumsum(ncomp)[ncomp > 0] - 1
-    to[last] = np.where(stretch[ncomp > 0], end[ncomp > 0], to[last])
+    # the last composite of a run ends at the run's end, unless a residual was dropped
+    # (without a residual, end and start + nfull × length differ by at most _TOL_M)
+    to[last] = np.where((stretch | ~has_rest)[ncomp > 0], end[ncomp > 0], to[last])
     to = np.minimum(to, end[run]) if residual != "merge" else to
     return run, frm, to
 
@@ -171,6 +176,25 @@ def _integral(code: np.ndarray, start: np.ndarray, end: np.ndarray, value: np.nd
     hole_first = np.searchsorted(code, qcode, side="left")
     base = cum[np.minimum(hole_first, len(cum) - 1)] if len(cum) else np.zeros(len(qcode))
     return np.where(valid, cum[kk] + inside - base, 0.0)
+
+
+def _add_value(values: dict, coverage: dict, key: str, tcode: np.ndarray, tfrom: np.ndarray,
+               tto: np.ndarray, v: np.ndarray, qcode: np.ndarray, frm: np.ndarray,
+               to: np.ndarray, unsampled: str) -> None:
+    """Composite one variable: length-weighted mean and sampled length per composite."""
+    metal = _integral(tcode, tfrom, tto, v, qcode, to) - _integral(tcode, tfrom, tto, v, qcode,
+                                                                    frm)
+    sampled = np.where(np.isnan(v), 0.0, 1.0)
+    cov = (_integral(tcode, tfrom, tto, sampled, qcode, to)
+           - _integral(tcode, tfrom, tto, sampled, qcode, frm))
+    cov = np.maximum(cov, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if unsampled == "missing":
+            values[key] = np.where(cov > _TOL_M, metal / cov, np.nan)
+        else:
+            values[key] = metal / (to - frm)
+            cov = to - frm
+    coverage[key] = cov
 
 
 def composite(
@@ -212,7 +236,6 @@ def composite(
     if tables is None:
         tables = [t for t in data.intervals if t is not domains]
     tables = [t for t in tables if t.values]
-    allv = [(t, n) for t in tables for n in t.values]
     if not tables:
         raise ParameterError("no interval table with numeric values to composite")
     holes = np.concatenate([t.hole for t in tables])
@@ -229,23 +252,14 @@ def composite(
     qcode = index.get_indexer(chole)
     values: dict[str, np.ndarray] = {}
     coverage: dict[str, np.ndarray] = {}
-    for t, name in allv:
+    for t in tables:
+        # _integral needs the rows in the order of the codes (sorted hole ids), then depth
         tcode = index.get_indexer(t.hole)
-        v = t.values[name]
-        metal = (_integral(tcode, t.from_m, t.to_m, v, qcode, to)
-                 - _integral(tcode, t.from_m, t.to_m, v, qcode, frm))
-        sampled = np.where(np.isnan(v), 0.0, 1.0)
-        cov = (_integral(tcode, t.from_m, t.to_m, sampled, qcode, to)
-               - _integral(tcode, t.from_m, t.to_m, sampled, qcode, frm))
-        cov = np.maximum(cov, 0.0)
-        key = name if name not in values else f"{t.name}.{name}"
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if unsampled == "missing":
-                values[key] = np.where(cov > _TOL_M, metal / cov, np.nan)
-            else:
-                values[key] = metal / (to - frm)
-                cov = to - frm
-        coverage[key] = cov
+        o = np.lexsort((t.from_m, tcode))
+        tcode, tfrom, tto = tcode[o], t.from_m[o], t.to_m[o]
+        for name, v in t.values.items():
+            _add_value(values, coverage, f"{t.name}.{name}" if name in values else name,
+                       tcode, tfrom, tto, v[o], qcode, frm, to, unsampled)
     if unsampled == "missing" and values:
         anything = np.zeros(len(run), dtype=bool)
         for c in coverage.values():
