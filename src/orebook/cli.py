@@ -250,6 +250,7 @@ def composite(
 
     files = list(intervals) + ([domains] if domains is not None else [])
     try:
+        plot_spec = _plot_spec(plot)
         with _steps(4) as step:
             data, rep = _load(step, collars, surveys, files, units, dip_down, column,
                               below_rule, max_dogleg)
@@ -257,10 +258,12 @@ def composite(
                 raise OrebookError("; ".join(rep.fatal))
             comps, caps = _composite(step, data, domains is not None, domain_column, length,
                                      residual, min_coverage, unsampled, cap, method)
+            if plot_spec and plot_spec[0] and plot_spec[0] not in comps.values:
+                _plot(comps, plot_spec)  # refuses the unknown variable before anything is written
             step("Writing composites")
             write_table(comps.to_frame(), out)
-        if plot is not None:
-            _plot(comps, plot)
+        if plot_spec is not None:
+            _plot(comps, plot_spec)
     except OrebookError as exc:
         raise _fail(exc) from None
     _print_composites(comps, caps)
@@ -268,14 +271,24 @@ def composite(
                   f"({rep.errors:,} errors, {rep.warnings:,} warnings in validation)")
 
 
-def _plot(comps, spec: str) -> None:
+def _plot_spec(spec: str | None) -> tuple[str | None, Path] | None:
+    """Read ``[VAR:]FILE.png``; the variable is None when not given."""
+    if spec is None:
+        return None
+    var, sep, path = spec.rpartition(":") if ":" in spec else ("", "", spec)
+    if not path.lower().endswith(".png"):
+        raise ParameterError(f"--plot {spec!r}: expected [VAR:]FILE.png")
+    return (var or None), Path(path)
+
+
+def _plot(comps, spec: tuple[str | None, Path]) -> None:
     from orebook.drillholes.plots import plot_composites
 
-    var, sep, path = spec.partition(":")
-    if not sep:
-        var, path = next(iter(comps.values)), spec
+    var, path = spec
+    var = var or next(iter(comps.values))
     if var not in comps.values:
-        raise ParameterError(f"--plot {spec!r}: {var!r} is not a composited value")
+        raise ParameterError(f"--plot: {var!r} is not a composited value; values: "
+                             f"{', '.join(comps.values)}")
     plot_composites(comps, var, path)
     console.print(f"Plot: {path}")
 
@@ -336,7 +349,7 @@ def demo(
                 write_table(comps.to_frame(), out / "composites.csv")
             _print_report(rep)
             _print_composites(comps, caps)
-            _plot(comps, f"Cu_pct:{out / 'composites_cu.png'}")
+            _plot(comps, ("Cu_pct", out / "composites_cu.png"))
         except OrebookError as exc:
             raise _fail(exc) from None
         console.print(f"Validation report: {out / 'validation.csv'}; composites: "

@@ -63,7 +63,8 @@ class Report:
         """The problems as a table with :data:`REPORT_COLUMNS`, in file and row order."""
         df = pd.DataFrame([p.__dict__ for p in self.problems], columns=list(REPORT_COLUMNS))
         df["row"] = df["row"].astype("Int64")
-        order = {f: i for i, f in enumerate(dict.fromkeys(df["file"]))}
+        # files in the order they were read, then any other file named
+        order = {f: i for i, f in enumerate(dict.fromkeys([*self.rows_read, *df["file"]]))}
         df = df.assign(_f=df["file"].map(order), _r=df["row"].fillna(0))
         return df.sort_values(["_f", "_r"], kind="stable").drop(columns=["_f", "_r"]).reset_index(
             drop=True)

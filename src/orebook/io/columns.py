@@ -20,7 +20,7 @@ __all__ = ["ALIASES", "normalise", "find_columns", "parse_numbers", "ParsedNumbe
 ALIASES: dict[str, tuple[str, ...]] = {
     "hole": ("holeid", "hole", "bhid", "dhid", "holename", "holeno", "holenumber", "borehole",
              "boreholeid", "drillhole", "drillholeid", "hid", "skv", "well", "wellid", "id"),
-    "x": ("xcollar", "x", "east", "easting", "eastings", "xm", "xcoord", "x_coord", "locx",
+    "x": ("xcollar", "x", "east", "easting", "eastings", "xm", "xcoord", "locx",
           "mx", "e"),
     "y": ("ycollar", "y", "north", "northing", "northings", "ym", "ycoord", "locy", "my", "n"),
     "z": ("zcollar", "z", "elev", "elevation", "rl", "zm", "zcoord", "locz", "mz", "alt",

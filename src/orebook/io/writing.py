@@ -21,8 +21,11 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise ParameterError(f"output {path}: expected a .csv or .parquet file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:  # the folder is a file, is not writable…
+        raise ParameterError(f"output {path}: cannot write there ({exc.strerror or exc})") from exc
     os.close(fd)
     try:
         if suffix == ".csv":
@@ -30,7 +33,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             df.to_parquet(tmp, index=False)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # disk full, output is a folder…
+            raise ParameterError(f"output {path}: cannot write it ({exc.strerror or exc})"
+                                 ) from exc
         raise
     return path
