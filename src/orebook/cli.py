@@ -92,13 +92,18 @@ def _fail(exc: OrebookError) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _load(step, collars, surveys, intervals, units, dip_down, column, below_rule, max_dogleg):
+def _load(step, collars, surveys, intervals, units, dip_down, column, below_rule, max_dogleg,
+          *, require_usable: bool = True):
+    """Read and validate; unless told otherwise, unusable data end the command."""
     from orebook.drillholes import load_drillholes
 
     step("Reading and validating")
-    return load_drillholes(collars, surveys, intervals, units=units, dip_down=dip_down,
-                           column_map=_column_map(column), below_rule=below_rule,
-                           max_dogleg=max_dogleg)
+    data, rep = load_drillholes(collars, surveys, intervals, units=units, dip_down=dip_down,
+                                column_map=_column_map(column), below_rule=below_rule,
+                                max_dogleg=max_dogleg)
+    if require_usable and not rep.usable:
+        raise OrebookError("; ".join(rep.fatal))
+    return data, rep
 
 
 def _print_report(report, *, limit: int = 12) -> None:
@@ -164,7 +169,7 @@ def validate(
     try:
         with _steps(2) as step:
             data, rep = _load(step, collars, surveys, intervals, units, dip_down, column,
-                              below_rule, max_dogleg)
+                              below_rule, max_dogleg, require_usable=False)
             if report is not None:
                 step("Writing the report")
                 from orebook.io.writing import write_table
@@ -200,8 +205,6 @@ def desurvey(
         with _steps(3) as step:
             data, rep = _load(step, collars, surveys, intervals, units, dip_down, column,
                               below_rule, max_dogleg)
-            if not rep.usable:
-                raise OrebookError("; ".join(rep.fatal))
             step(f"Desurveying ({method})")
             pts = hole_points(data, method)
             step("Writing points")
@@ -254,8 +257,6 @@ def composite(
         with _steps(4) as step:
             data, rep = _load(step, collars, surveys, files, units, dip_down, column,
                               below_rule, max_dogleg)
-            if not rep.usable:
-                raise OrebookError("; ".join(rep.fatal))
             comps, caps = _composite(step, data, domains is not None, domain_column, length,
                                      residual, min_coverage, unsampled, cap, method)
             if plot_spec and plot_spec[0] and plot_spec[0] not in comps.values:
