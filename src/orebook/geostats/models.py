@@ -10,7 +10,7 @@ its sill at h_i = 1.
 Shapes of h = h_i:
 - ``spherical``: 1.5 h − 0.5 h³ for h < 1, else 1
 - ``exponential``: 1 − exp(−3 h)
-- ``gaussian``: 1 − exp(−(3 h)²)
+- ``gaussian``: 1 − exp(−3 h²) (GSLIB ``cova3``: 95 % of the sill at the practical range)
 - ``power``: (a_hmax · h)^ω, 0 < ω < 2. Only the ratios of the ranges matter (the distance along
   the major axis is in metres), as in GSLIB, and cc is γ at 1 m along the major axis.
 
@@ -70,6 +70,19 @@ def _check(name: str, value: float, low: float, high: float, *, low_open: bool =
         raise ParameterError(f"{name} must be in {lo}{low:g}, {high:g}{hi}, got {value!r}")
 
 
+def _numbers(name: str, value: object, n: int) -> tuple[float, ...]:
+    """``value`` as a tuple of ``n`` floats, or a ParameterError saying what came."""
+    items = value if (n > 1 and isinstance(value, (list, tuple, np.ndarray))) else (
+        [value] if n == 1 else None)
+    try:
+        if items is None or len(items) != n:
+            raise TypeError
+        return tuple(float(v) for v in items)
+    except (TypeError, ValueError):
+        what = f"{n} numbers" if n > 1 else "a number"
+        raise ParameterError(f"{name} must be {what}, got {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Structure:
     """One nested structure.
@@ -89,10 +102,11 @@ class Structure:
         if self.kind not in KINDS:
             raise ParameterError(f"structure kind must be one of {', '.join(KINDS)}, "
                                  f"got {self.kind!r}")
-        object.__setattr__(self, "ranges", tuple(float(r) for r in self.ranges))
-        object.__setattr__(self, "angles", tuple(float(a) for a in self.angles))
-        if len(self.ranges) != 3 or len(self.angles) != 3:
-            raise ParameterError("a structure has three ranges and three angles")
+        object.__setattr__(self, "ranges", _numbers(f"{self.kind} ranges", self.ranges, 3))
+        object.__setattr__(self, "angles", _numbers(f"{self.kind} angles", self.angles, 3))
+        object.__setattr__(self, "sill", _numbers(f"{self.kind} sill", self.sill, 1)[0])
+        object.__setattr__(self, "exponent",
+                           _numbers("power exponent", self.exponent, 1)[0])
         _check(f"{self.kind} sill", float(self.sill), 0.0, np.inf, high_open=True)
         for name, r in zip(("major", "semi-major", "minor"), self.ranges):
             _check(f"{self.kind} {name} range", r, 0.0, np.inf, low_open=True, high_open=True)
@@ -121,7 +135,7 @@ class Structure:
         if self.kind == "exponential":
             return 1.0 - np.exp(-3.0 * h)
         if self.kind == "gaussian":
-            return 1.0 - np.exp(-((3.0 * h) ** 2))
+            return 1.0 - np.exp(-3.0 * h**2)
         return (self.ranges[0] * h) ** self.exponent
 
     def gamma(self, d: np.ndarray) -> np.ndarray:
@@ -137,8 +151,12 @@ class VariogramModel:
     structures: tuple[Structure, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        _check("nugget", float(self.nugget), 0.0, np.inf, high_open=True)
+        object.__setattr__(self, "nugget", _numbers("nugget", self.nugget, 1)[0])
+        _check("nugget", self.nugget, 0.0, np.inf, high_open=True)
         object.__setattr__(self, "structures", tuple(self.structures))
+        for s in self.structures:
+            if not isinstance(s, Structure):
+                raise ParameterError(f"a model's structures are Structure objects, got {s!r}")
         if not self.structures and self.nugget == 0:
             raise ParameterError("a variogram model needs a nugget or at least one structure")
 
