@@ -72,3 +72,14 @@ def test_damaged_parquet(tmp_path):
     p.write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match="not a readable Parquet file"):
         read_composites(p)
+
+
+def test_geoeas_rows_are_named_by_their_line(tmp_path):
+    p = _write(tmp_path, "pts.dat", "title\n4\nx\ny\nz\ngrade\n1 2 3 0.5\n4 5 6 1.5\n")
+    c = read_composites(p)
+    np.testing.assert_array_equal(c.values["grade"], [0.5, 1.5])
+    np.testing.assert_array_equal(c.z, [3, 6])
+    q = _write(tmp_path, "bad.dat", "title\n4\nx\ny\nz\ngrade\n1 2 3 0.5\n4 5 -999 1.5\n")
+    with pytest.raises(InputError) as e:  # -999 is GSLIB's missing value: no z, no sample
+        read_composites(q)
+    assert e.value.row == 8 and e.value.column == "z"

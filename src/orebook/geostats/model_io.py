@@ -21,14 +21,13 @@ file, the line (where it can be found) and the key. ``ranges`` may be one number
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from orebook.errors import InputError, ParameterError
+from orebook.io.writing import write_text_atomic
 
 from .models import KINDS, Structure, VariogramModel
 
@@ -125,26 +124,7 @@ def save_model(model: VariogramModel, path: str | Path, *, description: str | No
     if not isinstance(model, VariogramModel):
         raise ParameterError(f"save_model expects a VariogramModel, got {type(model).__name__}")
     text = model_to_toml(model, description)
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise ParameterError(f"output {path}: cannot write there ({exc.strerror or exc})"
-                             ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ParameterError(f"output {path}: cannot write it ({exc.strerror or exc})"
-                                 ) from exc
-        raise
-    return path
+    return write_text_atomic(path, text)
 
 
 def load_model(path: str | Path) -> VariogramModel:

@@ -71,8 +71,9 @@ def read_composites(path: str | Path, *, column_map: Mapping[str, str] | None = 
     elif is_geoeas(path):
         from .geoeas import read_geoeas
 
-        raw = _from_frame(read_geoeas(path).data, name)
-        raw = RawTable(raw.file, raw.columns, raw.data, raw.line + 1)  # title + count + names
+        g = read_geoeas(path)
+        raw = _from_frame(g.data, name)
+        raw = RawTable(raw.file, raw.columns, raw.data, np.asarray(g.line, dtype=np.int64))
     else:
         raw = read_table(path)
     cols = find_columns(raw, ["hole", "x", "y", "z", "from", "to"], required=["x", "y", "z"],

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+from .writing import atomic_output
 
 __all__ = ["file_sha256", "write_run_record"]
 
@@ -52,13 +52,6 @@ def write_run_record(path: str | Path, command: str, parameters: Mapping[str, An
         "output": [str(p) for p in outputs],
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            tomli_w.dump(record, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
+        tomli_w.dump(record, f)
     return path

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io as _io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -1,0 +1,381 @@
+"""Read GSLIB parameter files (``declus.par``, ``gamv.par`` …) as the Fortran programs do.
+
+A parameter file is free text until a line starting with ``STAR`` (``START OF PARAMETERS:``);
+each following line holds one parameter (or a group) before an optional comment that starts at
+a backslash::
+
+    START OF PARAMETERS:
+    ../data/cluster.dat         \\file with data
+    1   2   0   3               \\  columns for X, Y, Z, and variable
+
+Like GSLIB, a numeric line is read for as many values as the parameter needs and the rest of
+the line is ignored; a file name ends at the first two consecutive blanks (so ``my data.dat``
+is one name), or at ``-fi``/``\\fi`` as GSLIB's ``chknam`` allows. Unlike GSLIB, relative file
+names are resolved against the parameter file's folder (not the working directory), blank lines
+after ``START`` are skipped, and a line with too few values is an error instead of being
+continued on the next line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from orebook.errors import InputError
+
+from .geoeas import parse_fortran_real
+
+__all__ = ["ParLine", "ParFile", "read_par", "ParReader", "DeclusParams", "read_declus_par",
+           "GamvDirection", "GamvVariogram", "GamvParams", "read_gamv_par"]
+
+
+@dataclass(frozen=True)
+class ParLine:
+    """One value line of a parameter file: its 1-based line number and the text before ``\\``."""
+
+    line: int
+    text: str
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.text.replace(",", " ").split()
+
+
+@dataclass(frozen=True)
+class ParFile:
+    """The value lines of a parameter file, in order (blank lines left out)."""
+
+    path: Path
+    lines: tuple[ParLine, ...]
+    start_line: int
+
+
+def read_par(path: str | Path) -> ParFile:
+    """The value lines that follow ``START OF PARAMETERS:`` in ``path``.
+
+    Raises
+    ------
+    InputError : the file cannot be read or has no line starting with ``STAR``.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("parameter file not found", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the parameter file ({exc.strerror or exc})",
+                         file=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((i for i, ln in enumerate(lines) if ln[:4] == "STAR"), None)
+    if start is None:
+        raise InputError("no line starts with 'START OF PARAMETERS:'; GSLIB reads the "
+                         "parameters from the lines after it", file=name)
+    values = []
+    for i in range(start + 1, len(lines)):
+        if not lines[i].strip():
+            continue
+        values.append(ParLine(i + 1, lines[i].split("\\", 1)[0].rstrip()))
+    return ParFile(path, tuple(values), start + 1)
+
+
+class ParReader:
+    """Reads a :class:`ParFile` one parameter line at a time, with errors that name the file,
+    the line and the parameter."""
+
+    def __init__(self, par: ParFile, program: str) -> None:
+        self.par = par
+        self.program = program
+        self._i = 0
+        self.last_line = par.start_line
+
+    @property
+    def folder(self) -> Path:
+        return self.par.path.parent
+
+    def error(self, message: str, what: str, line: int | None = None) -> InputError:
+        return InputError(message, file=self.par.path, row=line or self.last_line, column=what)
+
+    def next(self, what: str) -> ParLine:
+        if self._i >= len(self.par.lines):
+            raise InputError(f"the {self.program} parameter file ends before the {what}",
+                             file=self.par.path, row=self.last_line + 1, column=what)
+        ln = self.par.lines[self._i]
+        self._i += 1
+        self.last_line = ln.line
+        return ln
+
+    def filename(self, what: str) -> Path:
+        """A file name, resolved against the parameter file's folder."""
+        ln = self.next(what)
+        text = ln.text.strip().replace("\t", "  ")
+        text = text.split("  ", 1)[0]
+        text = re.split(r"\s-fi", text, maxsplit=1)[0].strip()
+        if not text:
+            raise self.error(f"expected the {what}, found an empty line", what)
+        p = Path(text)
+        return p if p.is_absolute() else self.folder / p
+
+    def _tokens(self, k: int, what: str) -> tuple[ParLine, list[str]]:
+        ln = self.next(what)
+        tok = ln.tokens
+        if len(tok) < k:
+            raise self.error(f"expected {k} value{'s' if k > 1 else ''} ({what}), found "
+                             f"{len(tok)}: {ln.text.strip()!r}", what)
+        return ln, tok[:k]
+
+    def ints(self, k: int, what: str) -> list[int]:
+        _, tok = self._tokens(k, what)
+        out = []
+        for t in tok:
+            if not re.fullmatch(r"[+-]?[0-9]{1,9}", t):
+                raise self.error(f"expected a whole number ({what}), found {t!r}", what)
+            out.append(int(t))
+        return out
+
+    def floats(self, k: int, what: str) -> list[float]:
+        _, tok = self._tokens(k, what)
+        return [self._real(t, what) for t in tok]
+
+    def _real(self, t: str, what: str) -> float:
+        v = parse_fortran_real(t)
+        if v is None:
+            raise self.error(f"expected a number ({what}), found {t!r}", what)
+        return v
+
+    def int_then_ints(self, what: str) -> tuple[int, list[int]]:
+        """A count ``n`` followed on the same line by ``n`` whole numbers."""
+        ln = self.next(what)
+        tok = ln.tokens
+        if not tok or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+            raise self.error(f"expected the number of {what} first, found "
+                             f"{ln.text.strip()!r}", what)
+        n = int(tok[0])
+        if n < 1:
+            raise self.error(f"the number of {what} must be at least 1, found {n}", what)
+        rest = tok[1:1 + n]
+        if len(rest) < n:
+            raise self.error(f"announces {n} {what} but lists {len(rest)}", what)
+        for t in rest:
+            if not re.fullmatch(r"[+-]?[0-9]{1,9}", t):
+                raise self.error(f"expected a column number ({what}), found {t!r}", what)
+        return n, [int(t) for t in rest]
+
+    def check(self, ok: bool, message: str, what: str) -> None:
+        if not ok:
+            raise self.error(message, what)
+
+
+# --------------------------------------------------------------------------- declus
+
+
+@dataclass(frozen=True)
+class DeclusParams:
+    """The parameters of GSLIB ``declus`` (columns are 1-based; 0 means "no such column")."""
+
+    parfile: Path
+    datafile: Path
+    col_x: int
+    col_y: int
+    col_z: int
+    col_var: int
+    tmin: float
+    tmax: float
+    summary_file: Path
+    output_file: Path
+    anis_y: float
+    anis_z: float
+    objective: str  # "min" or "max"
+    ncell: int
+    cmin: float
+    cmax: float
+    noff: int
+    lines: dict[str, int]  # parameter → line in the parameter file, for later messages
+
+
+def read_declus_par(path: str | Path) -> DeclusParams:
+    """Read a ``declus`` parameter file.
+
+    Raises
+    ------
+    InputError : naming the parameter file, the line and the parameter that is missing or bad.
+    """
+    r = ParReader(read_par(path), "declus")
+    lines: dict[str, int] = {}
+
+    def at(key: str) -> None:
+        lines[key] = r.last_line
+
+    datafile = r.filename("file with data")
+    at("datafile")
+    ix, iy, iz, ivr = r.ints(4, "columns for X, Y, Z and variable")
+    at("columns")
+    for c, nm in ((ix, "X"), (iy, "Y"), (iz, "Z")):
+        r.check(c >= 0, f"the column for {nm} is {c}; use 0 for none", "columns")
+    r.check(ivr >= 1, f"the column for the variable is {ivr}; it must be at least 1", "columns")
+    tmin, tmax = r.floats(2, "trimming limits")
+    at("trimming")
+    sumfl = r.filename("file for summary output")
+    outfl = r.filename("file for output with data & weights")
+    anis_y, anis_z = r.floats(2, "Y and Z cell anisotropy")
+    at("anisotropy")
+    r.check(anis_y > 0 and anis_z > 0,
+            f"cell anisotropy must be positive, found {anis_y:g} and {anis_z:g}",
+            "Y and Z cell anisotropy")
+    (iminmax,) = r.ints(1, "0=look for minimum declustered mean (1=max)")
+    r.check(iminmax in (0, 1), f"expected 0 (minimum) or 1 (maximum), found {iminmax}",
+            "0=look for minimum declustered mean (1=max)")
+    ln = r.next("number of cell sizes, min size, max size")
+    tok = ln.tokens
+    if len(tok) < 3:
+        raise r.error(f"expected 3 values (number of cell sizes, min size, max size), found "
+                      f"{len(tok)}", "number of cell sizes, min size, max size")
+    if not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+        raise r.error(f"expected a whole number of cell sizes, found {tok[0]!r}",
+                      "number of cell sizes")
+    ncell = int(tok[0])
+    cmin = r._real(tok[1], "min size")
+    cmax = r._real(tok[2], "max size")
+    at("cells")
+    r.check(ncell >= 1, f"the number of cell sizes must be at least 1, found {ncell}",
+            "number of cell sizes")
+    if ncell == 1:
+        cmax = cmin  # as GSLIB
+    r.check(cmin > 0, f"the minimum cell size must be positive, found {cmin:g}", "min size")
+    r.check(cmax >= cmin, f"the maximum cell size {cmax:g} is below the minimum {cmin:g}",
+            "max size")
+    (noff,) = r.ints(1, "number of origin offsets")
+    at("noff")
+    r.check(noff >= 1, f"the number of origin offsets must be at least 1, found {noff}",
+            "number of origin offsets")
+    return DeclusParams(Path(path), datafile, ix, iy, iz, ivr, tmin, tmax, sumfl, outfl,
+                        anis_y, anis_z, "max" if iminmax == 1 else "min", ncell, cmin, cmax,
+                        noff, lines)
+
+
+# --------------------------------------------------------------------------- gamv
+
+
+@dataclass(frozen=True)
+class GamvDirection:
+    """One direction of ``gamv``: angles in degrees (azimuth clockwise from north, dip negative
+    downwards), half-window tolerances and bandwidths in metres."""
+
+    azimuth: float
+    azimuth_tol: float
+    bandwidth_h: float
+    dip: float
+    dip_tol: float
+    bandwidth_v: float
+
+
+@dataclass(frozen=True)
+class GamvVariogram:
+    """One requested variogram: tail and head variable (1-based among the listed variables),
+    GSLIB type code, and the threshold for indicator types 9 and 10."""
+
+    tail: int
+    head: int
+    type: int
+    cutoff: float | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class GamvParams:
+    """The parameters of GSLIB ``gamv``."""
+
+    parfile: Path
+    datafile: Path
+    col_x: int
+    col_y: int
+    col_z: int
+    var_columns: tuple[int, ...]
+    tmin: float
+    tmax: float
+    output_file: Path
+    nlag: int
+    xlag: float
+    xltol: float
+    directions: tuple[GamvDirection, ...]
+    standardize: bool
+    variograms: tuple[GamvVariogram, ...]
+    lines: dict[str, int]
+
+
+def read_gamv_par(path: str | Path) -> GamvParams:
+    """Read a ``gamv`` parameter file.
+
+    A lag tolerance ≤ 0 becomes half the lag distance, as in GSLIB.
+
+    Raises
+    ------
+    InputError : naming the parameter file, the line and the parameter that is missing or bad.
+    """
+    r = ParReader(read_par(path), "gamv")
+    lines: dict[str, int] = {}
+
+    def at(key: str) -> None:
+        lines[key] = r.last_line
+
+    datafile = r.filename("file with data")
+    at("datafile")
+    ix, iy, iz = r.ints(3, "columns for X, Y, Z coordinates")
+    at("columns")
+    for c, nm in ((ix, "X"), (iy, "Y"), (iz, "Z")):
+        r.check(c >= 0, f"the column for {nm} is {c}; use 0 for none",
+                "columns for X, Y, Z coordinates")
+    nvar, cols = r.int_then_ints("variables")
+    at("variables")
+    for c in cols:
+        r.check(c >= 1, f"a variable column must be at least 1, found {c}", "variables")
+    tmin, tmax = r.floats(2, "trimming limits")
+    at("trimming")
+    outfl = r.filename("file for variogram output")
+    (nlag,) = r.ints(1, "number of lags")
+    r.check(nlag >= 1, f"the number of lags must be at least 1, found {nlag}", "number of lags")
+    (xlag,) = r.floats(1, "lag separation distance")
+    r.check(xlag > 0, f"the lag separation distance must be positive, found {xlag:g}",
+            "lag separation distance")
+    (xltol,) = r.floats(1, "lag tolerance")
+    if xltol <= 0:
+        xltol = 0.5 * xlag  # as GSLIB
+    (ndir,) = r.ints(1, "number of directions")
+    r.check(ndir >= 1, f"the number of directions must be at least 1, found {ndir}",
+            "number of directions")
+    dirs = []
+    for k in range(ndir):
+        what = f"direction {k + 1}: azm, atol, bandh, dip, dtol, bandv"
+        azm, atol, bandh, dip, dtol, bandv = r.floats(6, what)
+        r.check(bandh >= 0, f"the horizontal bandwidth is negative ({bandh:g})", what)
+        r.check(bandv >= 0, f"the vertical bandwidth is negative ({bandv:g})", what)
+        dirs.append(GamvDirection(azm, atol, bandh, dip, dtol, bandv))
+    (isill,) = r.ints(1, "standardize sills? (0=no, 1=yes)")
+    (nvarg,) = r.ints(1, "number of variograms")
+    r.check(nvarg >= 1, f"the number of variograms must be at least 1, found {nvarg}",
+            "number of variograms")
+    vgs = []
+    for k in range(nvarg):
+        what = f"variogram {k + 1}: tail var., head var., variogram type"
+        ln = r.next(what)
+        tok = ln.tokens
+        if len(tok) < 3 or not all(re.fullmatch(r"[+-]?[0-9]{1,9}", t) for t in tok[:3]):
+            raise r.error(f"expected three whole numbers, found {ln.text.strip()!r}", what)
+        tail, head, typ = (int(t) for t in tok[:3])
+        cut = None
+        if typ in (9, 10):
+            if len(tok) < 4:
+                raise r.error("an indicator variogram (type 9 or 10) needs a threshold as a "
+                              "fourth value", what)
+            cut = r._real(tok[3], what)
+        for v, nm in ((tail, "tail"), (head, "head")):
+            r.check(1 <= v <= nvar, f"the {nm} variable is {v}; it must be between 1 and "
+                    f"{nvar} (the number of variables listed)", what)
+        vgs.append(GamvVariogram(tail, head, typ, cut, ln.line))
+    return GamvParams(Path(path), datafile, ix, iy, iz, tuple(cols), tmin, tmax, outfl, nlag,
+                      xlag, xltol, tuple(dirs), isill == 1, tuple(vgs), lines)
