@@ -1,34 +1,20 @@
-"""The ``orebook`` command line: thin commands over the stages."""
+"""Commands of the drill-hole stage, and the demo."""
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
-from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orebook import __version__
 from orebook.errors import OrebookError, ParameterError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="orebook: from drill holes to the state balance of mineral reserves.")
-drillholes_app = typer.Typer(no_args_is_help=True, add_completion=False,
-                             help="Read, validate, desurvey, composite and cap drill holes.")
-app.add_typer(drillholes_app, name="drillholes")
-
-# Wide tables stay readable when the output is a file or a CI log rather than a terminal.
-console = Console(width=None if sys.stdout.isatty() else 150)
-err_console = Console(stderr=True)
+from ._app import app, drillholes_app
+from ._shared import console, fail as _fail, print_frame as _print_frame, steps as _steps
 
 # ---------------------------------------------------------------------------- shared options
 Collars = Annotated[Path, typer.Option("--collars", help="Collar file (CSV or XLSX).")]
@@ -68,30 +54,6 @@ def _column_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-@contextlib.contextmanager
-def _steps(total: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar over the named steps of a command."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description:<34}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=err_console, transient=True) as progress:
-        task = progress.add_task("starting", total=total)
-        started = [False]
-
-        def step(name: str) -> None:
-            if started[0]:
-                progress.advance(task)
-            started[0] = True
-            progress.update(task, description=name)
-
-        yield step
-        progress.update(task, completed=total)
-
-
-def _fail(exc: OrebookError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
 def _load(step, collars, surveys, intervals, units, dip_down, column, below_rule, max_dogleg,
           *, require_usable: bool = True):
     """Read and validate; unless told otherwise, unusable data end the command."""
@@ -127,24 +89,7 @@ def _print_report(report, *, limit: int = 12) -> None:
         console.print(f"[bold red]unusable:[/] {reason}")
 
 
-def _print_frame(df: pd.DataFrame, title: str, digits: int = 4) -> None:
-    t = Table(title=title, title_justify="left")
-    for c in df.columns:
-        t.add_column(str(c), justify="right" if df[c].dtype.kind in "fiu" else "left")
-    for row in df.itertuples(index=False):
-        t.add_row(*[(f"{v:,.{digits}g}" if isinstance(v, float) and np.isfinite(v)
-                     else ("" if isinstance(v, float) else f"{v:,}" if isinstance(v, int)
-                           else str(v))) for v in row])
-    console.print(t)
-
-
 # ---------------------------------------------------------------------------- commands
-@app.command()
-def version() -> None:
-    """Print the orebook version."""
-    console.print(__version__)
-
-
 @drillholes_app.command()
 def validate(
     collars: Collars,
@@ -356,7 +301,3 @@ def demo(
         console.print(f"Validation report: {out / 'validation.csv'}; composites: "
                       f"{out / 'composites.csv'} ({len(comps):,} of 2 m); "
                       f"done in {time.perf_counter() - t0:.1f} s")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
