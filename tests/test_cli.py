@@ -167,7 +167,7 @@ def test_missing_required_column_is_a_one_line_error(data):
     assert r.returncode == 1
     assert r.stdout == ""
     (line,) = error_lines(r.stderr)
-    assert line.startswith("error: badcollars.csv, row 1: no column for the collar Z")
+    assert line.startswith("error: badcollars.csv, row 1: no column for Z")
     assert "columns found: HOLEID, X, Y" in line
     assert not (data / "report.csv").exists()
 

@@ -92,7 +92,7 @@ def test_missing_required_column_names_file_and_columns(tmp_path):
     with pytest.raises(InputError) as info:
         read_collars(path, Report())
     msg = str(info.value)
-    assert msg.startswith(f"{path}, row 1: no column for the collar Z (elevation)")
+    assert msg.startswith(f"{path}, row 1: no column for Z (elevation)")
     assert "columns found: HOLEID, X, Y" in msg
 
 

@@ -33,6 +33,7 @@ from orebook.geostats.experimental import (
 )
 
 DATA = Path(__file__).parent / "data"
+GSLIB_DATA = Path(__file__).parents[1] / "gslib" / "data"  # cluster.dat, gamv.par
 NAN = math.nan
 EAST = Direction(90.0, 22.5)  # along +x, not omnidirectional: each pair once, tail to the west
 
@@ -602,9 +603,9 @@ def _brute_gamv(xyz, vr, nlag, xlag, xltol, dirs, tail, head, ivtype, isill):
 
 
 def test_cluster_dat_with_gamv_par_against_brute_force():
-    par = _read_gamv_par(DATA / "gamv.par")
+    par = _read_gamv_par(GSLIB_DATA / "gamv.par")
     assert Path(par["datafile"]).name == "cluster.dat"
-    names, data = _read_geoeas(DATA / "cluster.dat")
+    names, data = _read_geoeas(GSLIB_DATA / "cluster.dat")
     assert len(data) == 140 and names[2] == "Primary"
     ix, iy, iz = par["xyz"]
     xyz = np.column_stack([data[:, c - 1] if c > 0 else np.zeros(len(data)) for c in (ix, iy,

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orebook.errors import InputError, ParameterError
-from orebook.geostats import model_io
 from orebook.geostats.model_io import load_model, model_from_toml, save_model
 from orebook.geostats.models import Structure, VariogramModel
 
@@ -84,7 +83,9 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(model_io.os, "replace", broken_replace)
+    import orebook.io.writing as writing  # every orebook writer goes through atomic_output
+
+    monkeypatch.setattr(writing.os, "replace", broken_replace)
     with pytest.raises(ParameterError, match="cannot write"):
         save_model(VariogramModel(0.5), path)
     assert path.read_bytes() == before

@@ -111,7 +111,7 @@ def test_missing_required_column_names_file_and_lists_columns():
 
 def test_missing_z_after_hole_x_y_found():
     t = table("HOLEID", "X", "Y")
-    with pytest.raises(InputError, match=r"no column for the collar Z \(elevation\).*"
+    with pytest.raises(InputError, match=r"no column for Z \(elevation\).*"
                                          r"columns found: HOLEID, X, Y"):
         find_columns(t, ["hole", "x", "y", "z"], required=["hole", "x", "y", "z"])
 

@@ -195,3 +195,188 @@ def decluster(
                 [samples], written)
     except OrebookError as exc:
         raise fail(exc) from None
+
+
+# ---------------------------------------------------------------------------- variograms
+def _direction(text: str):
+    from orebook.geostats import Direction
+
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if not 1 <= len(numbers) <= 6:
+        raise ParameterError(f"--direction {text!r}: expected up to six numbers "
+                             "AZIMUTH,AZ_TOL,BAND_H,DIP,DIP_TOL,BAND_V (as a gamv.par line)")
+    defaults = [0.0, 22.5, float("inf"), 0.0, 22.5, float("inf")]
+    return Direction(*(numbers + defaults[len(numbers):]))
+
+
+@variogram_app.command()
+def experimental(
+    samples: Samples,
+    lags: Annotated[int, typer.Option("--lags", help="Number of lags.")],
+    lag_width: Annotated[float, typer.Option("--lag-width", help="Lag separation, m.")],
+    variable: Annotated[Optional[str], typer.Option(
+        "--variable", help="The (tail) variable.")] = None,
+    head: Annotated[Optional[str], typer.Option(
+        "--head", help="The head variable of a cross variogram.")] = None,
+    kind: Annotated[Literal["semivariogram", "cross", "covariance", "correlogram",
+                            "pairwise_relative"], typer.Option(
+        "--kind", help="What to compute (a cross variogram needs --head).")] = "semivariogram",
+    lag_tol: Annotated[Optional[float], typer.Option(
+        "--lag-tol", help="Lag tolerance, m (default half the lag width).")] = None,
+    direction: Annotated[Optional[list[str]], typer.Option(
+        "--direction", help="AZIMUTH,AZ_TOL,BAND_H,DIP,DIP_TOL,BAND_V (degrees, metres; "
+        "missing values: tolerances 22.5°, no bandwidth); repeat. Default: omnidirectional.")
+    ] = None,
+    downhole: Annotated[bool, typer.Option(
+        "--downhole", help="Also the variogram along the holes (needs hole, from, to).")
+    ] = False,
+    standardize: Annotated[bool, typer.Option(
+        "--standardize", help="Divide a semivariogram by the variance (sill 1).")] = False,
+    map_cells: Annotated[int, typer.Option(
+        "--map", help="Also a variogram map of ±N lag-width cells in plan (0: none).")] = 0,
+    domain_column: DomainColumn = None,
+    domain: Domain = None,
+    out: Out = Path("variogram"),
+) -> None:
+    """Experimental variograms (GSLIB gamv conventions) in one or several directions, with
+    their plot; optionally downhole and a variogram map."""
+    from orebook.geostats import (Lags, downhole_variogram, experimental_variogram,
+                                  variogram_map, variograms_to_frame)
+    from orebook.geostats.experimental import OMNI
+    from orebook.geostats.variogram_plots import plot_variogram_map, plot_variograms
+    from orebook.io.writing import write_table
+
+    try:
+        with steps(4) as step:
+            step("Reading samples")
+            comps = _read(samples, domain_column, domain)
+            tail = _variable(comps, variable)
+            hname = _variable(comps, head, "--head") if head is not None else None
+            if kind == "cross" and hname is None:
+                raise ParameterError("--kind cross needs --head VARIABLE")
+            dirs = [_direction(d) for d in direction] if direction else [OMNI]
+            lag_def = Lags(lags, lag_width, lag_tol)
+            coords = np.column_stack([comps.x, comps.y, comps.z])
+            step(f"Pairs in {len(dirs)} direction(s)")
+            evs = experimental_variogram(
+                coords, comps.values[tail], comps.values[hname] if hname else None,
+                lags=lag_def, directions=dirs, kind=kind, standardize=standardize)
+            if downhole:
+                if (comps.hole == "").all():
+                    raise ParameterError("--downhole needs hole, from and to columns")
+                evs.append(downhole_variogram(comps, tail, lags=lag_def, kind=kind, head=hname,
+                                              standardize=standardize))
+            step("Writing")
+            written = [write_table(variograms_to_frame(evs), out / "experimental.csv")]
+            png = out / "experimental.png"
+            plot_variograms(evs, path=png, title=f"{kind} of {tail}"
+                            + (f" × {hname}" if hname else ""))
+            written.append(png)
+            if map_cells > 0:
+                step("Variogram map")
+                gamma, pairs = variogram_map(coords, comps.values[tail], nx=map_cells,
+                                             ny=map_cells, cell=lag_width,
+                                             standardize=standardize)
+                mpng = out / "variogram_map.png"
+                plot_variogram_map(gamma, pairs, lag_width, path=mpng,
+                                   title=f"Variogram map of {tail}")
+                written.append(mpng)
+        for ev in evs:
+            show = ev.to_frame()
+            show = show[show["pairs"] > 0].drop(columns=["lag"])
+            print_frame(show, f"{ev.title} ({ev.kind}, {len(show)} lags with pairs)")
+        _record(out, "orebook variogram experimental",
+                {"variable": tail, "head": hname, "kind": kind, "lags": lags,
+                 "lag_width": lag_width, "lag_tolerance": lag_def.tolerance,
+                 "directions": [[d.azimuth, d.azimuth_tol, d.bandwidth_h, d.dip, d.dip_tol,
+                                 d.bandwidth_v] for d in dirs],
+                 "downhole": downhole, "standardize": standardize, "domain": domain},
+                [samples], written)
+    except OrebookError as exc:
+        raise fail(exc) from None
+
+
+def _fixed(items: list[str] | None) -> dict[str, float] | list[str] | None:
+    if not items:
+        return None
+    values: dict[str, float] = {}
+    names: list[str] = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if sep:
+            try:
+                values[name.strip()] = float(value)
+            except ValueError:
+                raise ParameterError(f"--fix {item!r}: {value!r} is not a number") from None
+        else:
+            names.append(name.strip())
+    if values and names:
+        raise ParameterError("--fix: give either NAME=VALUE for every fixed parameter or only "
+                             "names (held at the --start model's values)")
+    return values or names
+
+
+@variogram_app.command()
+def fit(
+    experimental_csv: Annotated[Path, typer.Argument(
+        help="experimental.csv written by `orebook variogram experimental`.")],
+    start: Annotated[Optional[Path], typer.Option(
+        "--start", help="A model file (TOML) to start from; default: an automatic first fit.")
+    ] = None,
+    kinds: Annotated[str, typer.Option(
+        "--kinds", help="Structure kinds the automatic fit tries, comma-separated.")
+    ] = "spherical,exponential,gaussian",
+    weights: Annotated[Literal["pairs/h", "pairs/h2", "pairs", "equal", "cressie"],
+                       typer.Option("--weights", help="Weights of the lags.")] = "pairs/h",
+    fix: Annotated[Optional[list[str]], typer.Option(
+        "--fix", help="Hold a parameter: NAME=VALUE, or NAME (at the --start value); names "
+        "like nugget, s1.sill, s1.range_major, s1.ranges, s2.ang1; repeat.")] = None,
+    free: Annotated[Optional[list[str]], typer.Option(
+        "--free", help="Also fit an angle (s1.ang1, s1.angles…); angles are held otherwise.")
+    ] = None,
+    out: Out = Path("model"),
+) -> None:
+    """Fit a nested anisotropic model to the directional experimental variograms at once and
+    write it as a TOML model file, with a plot and the table of the fit."""
+    from orebook.geostats import fit_model, load_model, save_model, variograms_from_frame
+    from orebook.geostats.variogram_plots import plot_variograms
+    from orebook.io.tables import read_table
+    from orebook.io.writing import write_table
+
+    try:
+        with steps(3) as step:
+            step("Reading the experimental variograms")
+            raw = read_table(experimental_csv)
+            df = pd.DataFrame({c: v if c in ("label", "kind", "lag_mode", "standardized")
+                               else pd.to_numeric(pd.Series(v).replace("", np.nan),
+                                                  errors="coerce")
+                               for c, v in raw.data.items()})
+            df["standardized"] = df.get("standardized", pd.Series(dtype=object)) == "True"
+            evs = variograms_from_frame(df, file=str(experimental_csv))
+            evs = [ev for ev in evs if ev.kind == "semivariogram"]
+            if not evs:
+                raise ParameterError(f"{experimental_csv}: no semivariogram to fit")
+            model0 = load_model(start) if start is not None else None
+            step("Fitting")
+            result = fit_model(evs, model0, weights=weights, fixed=_fixed(fix),
+                               free=tuple(free or ()),
+                               kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()))
+            step("Writing")
+            written = [save_model(result.model, out / "model.toml",
+                                  description=f"fitted to {experimental_csv.name}"),
+                       write_table(result.table, out / "fit.csv")]
+            png = out / "fit.png"
+            plot_variograms(evs, result.model, path=png, title="Fitted variogram model")
+            written.append(png)
+        print_frame(result.parameters, f"Fitted model (weighted residual {result.residual:.4g})")
+        if result.candidates is not None:
+            print_frame(result.candidates, "Automatic fit: candidates tried")
+        _record(out, "orebook variogram fit",
+                {"start": start, "kinds": kinds, "weights": weights, "fix": fix or [],
+                 "free": free or []}, [experimental_csv] + ([start] if start else []), written)
+    except OrebookError as exc:
+        raise fail(exc) from None

@@ -79,6 +79,8 @@ from .models import rotation_matrix
 __all__ = [
     "LAG_MODES",
     "OMNI",
+    "variograms_from_frame",
+    "variograms_to_frame",
     "VARIOGRAM_TYPES",
     "Direction",
     "ExperimentalVariogram",
@@ -610,3 +612,66 @@ def variogram_map(
         if var > 0:
             gamma = gamma / var
     return gamma, pairs
+
+
+# ------------------------------------------------------------------------------------------
+# tables: several experimental variograms in one CSV, and back
+
+
+_DIRECTION_COLUMNS = ("azimuth", "azimuth_tol", "bandwidth_h", "dip", "dip_tol", "bandwidth_v")
+
+
+def variograms_to_frame(variograms: Sequence[ExperimentalVariogram]) -> pd.DataFrame:
+    """One table for several experimental variograms: ``direction`` (1, 2, … in order), the
+    direction's six parameters, ``label``, ``kind``, the lag definition (``n_lags``,
+    ``lag_width``, ``lag_tolerance``, ``lag_mode``), ``sill``, then :meth:`to_frame`'s
+    columns. :func:`variograms_from_frame` reads it back."""
+    parts = []
+    for i, ev in enumerate(variograms, start=1):
+        df = ev.to_frame()
+        head = {"direction": i, **{c: getattr(ev.direction, c) for c in _DIRECTION_COLUMNS},
+                "label": ev.title, "kind": ev.kind, "n_lags": ev.lags.n,
+                "lag_width": ev.lags.width, "lag_tolerance": ev.lags.tolerance,
+                "lag_mode": ev.lags.mode, "sill": ev.sill, "standardized": ev.standardized}
+        parts.append(pd.concat([pd.DataFrame(head, index=df.index), df], axis=1))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def variograms_from_frame(df: pd.DataFrame, *, file: str | None = None
+                          ) -> list[ExperimentalVariogram]:
+    """The experimental variograms of a table written by :func:`variograms_to_frame`."""
+    from orebook.errors import InputError
+
+    need = {"direction", *_DIRECTION_COLUMNS, "kind", "n_lags", "lag_width", "lag", "distance",
+            "value", "pairs"}
+    missing = sorted(need - set(df.columns))
+    if missing:
+        raise InputError(f"not an experimental variogram table: no column "
+                         f"{', '.join(missing)} (write one with `orebook variogram "
+                         "experimental`)", file=file, row=1)
+    out = []
+    for _, g in df.groupby("direction", sort=True):
+        first = g.iloc[0]
+        try:
+            direction = Direction(*(float(first[c]) for c in _DIRECTION_COLUMNS))
+            tol = first.get("lag_tolerance", None)
+            lags = Lags(int(first["n_lags"]), float(first["lag_width"]),
+                        None if tol is None or pd.isna(tol) else float(tol),
+                        str(first.get("lag_mode", "gamv")))
+            arr = {c: pd.to_numeric(g[c], errors="raise").to_numpy(float)
+                   for c in ("lag", "distance", "value", "pairs")}
+        except (ValueError, TypeError, ParameterError) as exc:
+            raise InputError(f"bad experimental variogram row: {exc}", file=file,
+                             row=int(g.index[0]) + 2) from None
+        nan = np.full(len(g), np.nan)
+        col = lambda c: g[c].to_numpy(float) if c in g else nan  # noqa: E731
+        out.append(ExperimentalVariogram(
+            direction=direction, kind=str(first["kind"]), lags=lags,
+            lag=arr["lag"].astype(int), pairs=np.nan_to_num(arr["pairs"]).astype(np.int64),
+            distance=arr["distance"], value=arr["value"], tail_mean=col("tail_mean"),
+            head_mean=col("head_mean"), tail_variance=col("tail_variance"),
+            head_variance=col("head_variance"),
+            sill=float(first["sill"]) if "sill" in g and pd.notna(first["sill"]) else math.nan,
+            standardized=bool(first.get("standardized", False)),
+            label=str(first["label"]) if "label" in g and pd.notna(first["label"]) else ""))
+    return out

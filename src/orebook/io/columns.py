@@ -21,10 +21,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "hole": ("holeid", "hole", "bhid", "dhid", "holename", "holeno", "holenumber", "borehole",
              "boreholeid", "drillhole", "drillholeid", "hid", "skv", "well", "wellid", "id"),
     "x": ("xcollar", "x", "east", "easting", "eastings", "xm", "xcoord", "locx",
-          "mx", "e"),
-    "y": ("ycollar", "y", "north", "northing", "northings", "ym", "ycoord", "locy", "my", "n"),
+          "mx", "e", "xlocation", "xloc", "xcentre", "xcenter", "xc"),
+    "y": ("ycollar", "y", "north", "northing", "northings", "ym", "ycoord", "locy", "my", "n",
+          "ylocation", "yloc", "ycentre", "ycenter", "yc"),
     "z": ("zcollar", "z", "elev", "elevation", "rl", "zm", "zcoord", "locz", "mz", "alt",
-          "altitude", "height", "collarrl"),
+          "altitude", "height", "collarrl", "zlocation", "zloc", "zcentre", "zcenter", "zc"),
     "max_depth": ("maxdepth", "depth", "eoh", "td", "totaldepth", "holedepth", "length",
                   "holelength", "finaldepth", "enddepth", "maxdepthm", "depthm"),
     "at": ("at", "depth", "surveydepth", "distance", "surveyat", "md", "depthm", "atm",
@@ -39,9 +40,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 """Recognised spellings per role, after :func:`normalise`, in order of preference."""
 
 ROLE_LABEL = {
-    "hole": "hole id", "x": "collar X (east)", "y": "collar Y (north)", "z": "collar Z (elevation)",
-    "max_depth": "hole depth", "at": "survey depth", "azimuth": "azimuth", "dip": "dip",
-    "from": "interval from", "to": "interval to",
+    "hole": "the hole id", "x": "X (east)", "y": "Y (north)", "z": "Z (elevation)",
+    "max_depth": "the hole depth", "at": "the survey depth", "azimuth": "the azimuth",
+    "dip": "the dip", "from": "the interval's from-depth", "to": "the interval's to-depth",
 }
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -88,7 +89,7 @@ def find_columns(
             hint = (f"the column {wanted!r} given for it is not there"
                     if wanted else f"looked for {', '.join(a.upper() for a in ALIASES[role][:8])}")
             raise InputError(
-                f"no column for the {ROLE_LABEL[role]} ({hint}); columns found: "
+                f"no column for {ROLE_LABEL[role]} ({hint}); columns found: "
                 f"{', '.join(table.columns)}; name it with --column {role}=NAME",
                 file=table.file, row=1)
     return found

@@ -1,8 +1,9 @@
 """Read composites (or any point samples) back from CSV, XLSX, Parquet or GeoEAS files.
 
 The layout written by ``orebook drillholes composite`` (``hole,from,to,length,x,y,z,domain`` and
-one column per value) is read as it is; any other table needs x, y and z columns (recognised
-by their usual names, see ``ALIASES``), and every other numeric column is a value. Without a
+one column per value) is read as it is; any other table needs x and y columns, and z unless the
+data are 2-D (then z = 0), recognised by their usual names (``ALIASES``: X, EAST, XLOCATION…);
+every other numeric column is a value. Without a
 ``length`` column every sample weighs the same.
 """
 
@@ -76,10 +77,10 @@ def read_composites(path: str | Path, *, column_map: Mapping[str, str] | None = 
         raw = RawTable(raw.file, raw.columns, raw.data, np.asarray(g.line, dtype=np.int64))
     else:
         raw = read_table(path)
-    cols = find_columns(raw, ["hole", "x", "y", "z", "from", "to"], required=["x", "y", "z"],
+    cols = find_columns(raw, ["hole", "x", "y", "z", "from", "to"], required=["x", "y"],
                         user_map=column_map)
-    coords = {}
-    for axis in ("x", "y", "z"):
+    coords = {"z": np.zeros(len(raw))}  # 2-D data: every sample at z = 0
+    for axis in [a for a in ("x", "y", "z") if a in cols]:
         p = parse_numbers(raw.data[cols[axis]], decimal_comma=raw.decimal_comma)
         bad = p.empty | p.bad
         if bad.any():
