@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -456,3 +457,14 @@ def test_demo_writes_its_outputs(tmp_path):
     assert "Cu_pct" in comps.columns and len(comps) > 1000
     assert ((comps["to"] - comps["from"]) >= 2 - 1e-9).all()   # residuals merged
     assert (out / "composites_cu.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the geostatistics part: a model that loads, fitted to the experimental variograms written
+    from orebook.geostats import load_model, variograms_from_frame
+
+    model = load_model(out / "cu_model.toml")
+    evs = variograms_from_frame(pd.read_csv(out / "cu_experimental.csv"))
+    assert [(ev.direction.azimuth, ev.direction.dip) for ev in evs] == [(0, 0), (90, 0),
+                                                                         (0, -90)]
+    assert model.sill == pytest.approx(np.nanmax([np.nanmax(ev.value) for ev in evs]),
+                                       rel=0.5)  # the fitted sill is of the data's order
+    for name in ("cu_probability.png", "cu_declustering.png", "cu_variograms.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"

@@ -47,7 +47,8 @@ def fail(exc: OrebookError) -> typer.Exit:
 
 
 def print_frame(df: pd.DataFrame, title: str, digits: int = 4) -> None:
-    t = Table(title=title, title_justify="left")
+    console.print(f"[italic]{title}[/]", highlight=False)  # a title never wraps to the table
+    t = Table()
     for c in df.columns:
         t.add_column(str(c), justify="right" if df[c].dtype.kind in "fiu" else "left")
     for row in df.itertuples(index=False):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
@@ -13,7 +11,7 @@ from rich.table import Table
 
 from orebook.errors import OrebookError, ParameterError
 
-from ._app import app, drillholes_app
+from ._app import drillholes_app
 from ._shared import console, fail as _fail, print_frame as _print_frame, steps as _steps
 
 # ---------------------------------------------------------------------------- shared options
@@ -267,37 +265,3 @@ def _print_composites(comps, caps: pd.DataFrame) -> None:
                  "Composite statistics (after top-cuts; weighted by sampled length)")
     if len(caps):
         _print_frame(caps, "Top-cuts")
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's outputs.")] = Path(
-        "demo-output"),
-) -> None:
-    """Run the chain on the bundled sample data (Copper Creek drill holes)."""
-    sample = resources.files("orebook") / "data" / "sample" / "copper_creek"
-    with resources.as_file(sample) as folder:
-        console.rule("[bold]orebook demo: Copper Creek porphyry Cu-Mo (Arizona)")
-        console.print(f"Data: {folder} (MIT licence, see LICENSE.txt there)")
-        t0 = time.perf_counter()
-        try:
-            from orebook.drillholes import load_drillholes
-            from orebook.io.writing import write_table
-
-            with _steps(5) as step:
-                step("Reading and validating")
-                data, rep = load_drillholes(folder / "collar.csv", folder / "survey.csv",
-                                            [folder / "assay.csv"])
-                write_table(rep.to_frame(), out / "validation.csv")
-                comps, caps = _composite(step, data, False, None, 2.0, "merge", 0.5, "missing",
-                                         ["Cu_pct=p99.5", "Au_ppm=p99.5"], "mincurv")
-                step("Writing composites")
-                write_table(comps.to_frame(), out / "composites.csv")
-            _print_report(rep)
-            _print_composites(comps, caps)
-            _plot(comps, ("Cu_pct", out / "composites_cu.png"))
-        except OrebookError as exc:
-            raise _fail(exc) from None
-        console.print(f"Validation report: {out / 'validation.csv'}; composites: "
-                      f"{out / 'composites.csv'} ({len(comps):,} of 2 m); "
-                      f"done in {time.perf_counter() - t0:.1f} s")

@@ -187,7 +187,12 @@ def _cell_weights(c: np.ndarray, size: np.ndarray, origin1: np.ndarray,
     for kp in range(noff):
         idx = np.floor((c - (origin1 - kp * shift)) / size).astype(np.int64)
         idx -= idx.min(axis=0)
-        _, inverse, counts = np.unique(idx, axis=0, return_inverse=True, return_counts=True)
+        span = idx.max(axis=0) + 1
+        if float(np.prod(span.astype(float))) < 2.0**62:  # one integer key per cell: fast
+            key = idx[:, 0] + span[0] * (idx[:, 1] + span[1] * idx[:, 2])
+            _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        else:
+            _, inverse, counts = np.unique(idx, axis=0, return_inverse=True, return_counts=True)
         inv = 1.0 / counts[inverse.reshape(-1)]
         w += inv / inv.sum() if normalize else inv
     return w
