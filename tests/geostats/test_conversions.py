@@ -26,8 +26,7 @@ from orebook.geostats.conversions import (GAUSSIAN_K, angles_from_axes, from_gst
                                           to_gstools_model, to_pykrige)
 from orebook.geostats.models import Structure, VariogramModel, rotation_matrix
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-MEUSE = SHARED / "meuse" / "meuse_155.csv"
+MEUSE = Path(__file__).parent / "data" / "meuse_155.csv"  # copy of shared/data/meuse
 
 
 def ordinary_kriging(model: VariogramModel, pts: np.ndarray, vals: np.ndarray,

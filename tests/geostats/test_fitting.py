@@ -20,7 +20,7 @@ from orebook.errors import ParameterError
 from orebook.geostats.fitting import FitTarget, auto_start, fit_model
 from orebook.geostats.models import Structure, VariogramModel
 
-MEUSE = Path(__file__).resolve().parents[3] / "shared" / "data" / "meuse" / "meuse_155.csv"
+MEUSE = Path(__file__).parent / "data" / "meuse_155.csv"  # copy of shared/data/meuse
 H = np.arange(10.0, 301.0, 10.0)
 
 
