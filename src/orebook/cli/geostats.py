@@ -342,21 +342,14 @@ def fit(
 ) -> None:
     """Fit a nested anisotropic model to the directional experimental variograms at once and
     write it as a TOML model file, with a plot and the table of the fit."""
-    from orebook.geostats import fit_model, load_model, save_model, variograms_from_frame
+    from orebook.geostats import fit_model, load_model, read_variograms, save_model
     from orebook.geostats.variogram_plots import plot_variograms
-    from orebook.io.tables import read_table
     from orebook.io.writing import write_table
 
     try:
         with steps(3) as step:
             step("Reading the experimental variograms")
-            raw = read_table(experimental_csv)
-            df = pd.DataFrame({c: v if c in ("label", "kind", "lag_mode", "standardized")
-                               else pd.to_numeric(pd.Series(v).replace("", np.nan),
-                                                  errors="coerce")
-                               for c, v in raw.data.items()})
-            df["standardized"] = df.get("standardized", pd.Series(dtype=object)) == "True"
-            evs = variograms_from_frame(df, file=str(experimental_csv))
+            evs = read_variograms(experimental_csv)
             evs = [ev for ev in evs if ev.kind == "semivariogram"]
             if not evs:
                 raise ParameterError(f"{experimental_csv}: no semivariogram to fit")

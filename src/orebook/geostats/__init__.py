@@ -8,7 +8,7 @@ from .conversions import (from_gstat, from_gstools, from_pykrige, to_gstat, to_g
 from .declustering import DeclusterResult, cell_declustering, polygonal_weights
 from .experimental import (OMNI, VARIOGRAM_TYPES, Direction, ExperimentalVariogram, Lags,
                            downhole_variogram, experimental_variogram, variogram_map,
-                           variograms_from_frame, variograms_to_frame)
+                           read_variograms, variograms_from_frame, variograms_to_frame)
 from .fitting import WEIGHTS, FitResult, FitTarget, auto_start, fit_model
 from .model_io import load_model, save_model
 from .models import KINDS, POWER_CMAX, Structure, VariogramModel, rotation_matrix
@@ -21,5 +21,5 @@ __all__ = [
     "experimental_variogram", "fit_model", "from_gstat", "from_gstools", "from_pykrige",
     "load_model", "polygonal_weights", "rotation_matrix", "save_model", "summary_statistics",
     "to_gstat", "to_gstools", "to_gstools_model", "to_pykrige", "variogram_map",
-    "variograms_from_frame", "variograms_to_frame",
+    "read_variograms", "variograms_from_frame", "variograms_to_frame",
 ]

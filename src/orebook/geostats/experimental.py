@@ -79,6 +79,7 @@ from .models import rotation_matrix
 __all__ = [
     "LAG_MODES",
     "OMNI",
+    "read_variograms",
     "variograms_from_frame",
     "variograms_to_frame",
     "VARIOGRAM_TYPES",
@@ -649,6 +650,11 @@ def variograms_from_frame(df: pd.DataFrame, *, file: str | None = None
         raise InputError(f"not an experimental variogram table: no column "
                          f"{', '.join(missing)} (write one with `orebook variogram "
                          "experimental`)", file=file, row=1)
+    bad = pd.to_numeric(df["direction"], errors="coerce").isna()
+    if bad.any():
+        raise InputError("the direction number is missing or not a number", file=file,
+                         row=int(df.index[np.flatnonzero(bad.to_numpy())[0]]) + 2,
+                         column="direction")
     out = []
     for _, g in df.groupby("direction", sort=True):
         first = g.iloc[0]
@@ -663,6 +669,10 @@ def variograms_from_frame(df: pd.DataFrame, *, file: str | None = None
         except (ValueError, TypeError, ParameterError) as exc:
             raise InputError(f"bad experimental variogram row: {exc}", file=file,
                              row=int(g.index[0]) + 2) from None
+        bad_lag = ~np.isfinite(arr["lag"])
+        if bad_lag.any():
+            raise InputError("the lag class number is missing or not a number", file=file,
+                             row=int(g.index[np.flatnonzero(bad_lag)[0]]) + 2, column="lag")
         nan = np.full(len(g), np.nan)
         col = lambda c: g[c].to_numpy(float) if c in g else nan  # noqa: E731
         out.append(ExperimentalVariogram(
@@ -675,3 +685,20 @@ def variograms_from_frame(df: pd.DataFrame, *, file: str | None = None
             standardized=bool(first.get("standardized", False)),
             label=str(first["label"]) if "label" in g and pd.notna(first["label"]) else ""))
     return out
+
+
+def read_variograms(path) -> list[ExperimentalVariogram]:
+    """Read a CSV written from :func:`variograms_to_frame` (``orebook variogram experimental``'s
+    ``experimental.csv``); any problem is an :class:`~orebook.errors.InputError` naming the file
+    and row."""
+    from orebook.io.tables import read_table
+
+    raw = read_table(path)
+    text = ("label", "kind", "lag_mode", "standardized")
+    df = pd.DataFrame({c: v if c in text else pd.to_numeric(pd.Series(v).replace("", np.nan),
+                                                             errors="coerce")
+                       for c, v in raw.data.items()})
+    if "standardized" in df:
+        df["standardized"] = df["standardized"] == "True"
+    df.index = raw.line - 2  # so that errors name the file's lines
+    return variograms_from_frame(df, file=raw.file)
