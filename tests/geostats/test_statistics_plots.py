@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from orebook.errors import ParameterError
-from orebook.geostats.statistics_plots import (plot_histogram, plot_probability,
-                                               weighted_summary)
+from orebook.geostats.statistics import weighted_summary
+from orebook.geostats.statistics_plots import plot_histogram, plot_probability
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

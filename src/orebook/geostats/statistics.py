@@ -9,7 +9,30 @@ import pandas as pd
 
 from orebook.numerics import weighted_quantile
 
-__all__ = ["summary_statistics"]
+__all__ = ["summary_statistics", "weighted_summary"]
+
+
+def weighted_summary(values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    """Count, weighted mean, variance, std, CV, min, quartiles, median and max of the finite
+    values with a positive weight (NaN values and zero weights are left out).
+
+    >>> s = weighted_summary(np.array([1.0, 2.0, 3.0, np.nan]), np.array([1.0, 1.0, 2.0, 1.0]))
+    >>> s["count"], s["mean"]
+    (3, 2.25)
+    """
+    v = np.asarray(values, dtype=float).reshape(-1)
+    w = np.ones(len(v)) if weights is None else np.asarray(weights, float).reshape(-1)
+    ok = np.isfinite(v) & np.isfinite(w) & (w > 0)
+    x, w = v[ok], w[ok]
+    if not len(x):
+        return {"count": 0}
+    mean = float(np.average(x, weights=w))
+    var = float(np.average((x - mean) ** 2, weights=w))
+    q = weighted_quantile(x, w, np.array([0.25, 0.5, 0.75]))
+    return {"count": int(len(x)), "mean": mean, "variance": var, "std": var**0.5,
+            "cv": var**0.5 / mean if mean != 0 else float("nan"), "min": float(x.min()),
+            "q25": float(q[0]), "median": float(q[1]), "q75": float(q[2]),
+            "max": float(x.max())}
 
 
 def summary_statistics(values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray]
@@ -31,19 +54,9 @@ def summary_statistics(values: Mapping[str, np.ndarray], weights: Mapping[str, n
                  np.asarray(weights[name] if isinstance(weights, Mapping) else weights, float))
         for g in dict.fromkeys(groups.tolist()):
             in_g = groups == g
-            ok = in_g & np.isfinite(v) & (w_all > 0)
-            row = {"variable": name, "domain": g or "(none)", "count": int(ok.sum()),
-                   "missing": int((in_g & ~ok).sum())}
-            if ok.any():
-                x, w = v[ok], w_all[ok]
-                mean = float(np.average(x, weights=w))
-                var = float(np.average((x - mean) ** 2, weights=w))
-                q = weighted_quantile(x, w, np.array([0.25, 0.5, 0.75]))
-                row.update(mean=mean, variance=var, std=var**0.5,
-                           cv=var**0.5 / mean if mean != 0 else np.nan,
-                           min=float(x.min()), q25=q[0], median=q[1], q75=q[2],
-                           max=float(x.max()))
-            rows.append(row)
+            stats = weighted_summary(v[in_g], w_all[in_g])
+            rows.append({"variable": name, "domain": g or "(none)", **stats,
+                         "missing": int(in_g.sum()) - stats["count"]})
     cols = ["variable", "domain", "count", "missing", "mean", "variance", "std", "cv", "min",
             "q25", "median", "q75", "max"]
     return pd.DataFrame(rows, columns=cols)

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from orebook.errors import ParameterError
-from orebook.numerics import weighted_quantile
 
-__all__ = ["plot_histogram", "plot_probability", "weighted_summary"]
+from .statistics import weighted_summary
+
+__all__ = ["plot_histogram", "plot_probability"]
 
 
 def _clean(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -23,23 +24,6 @@ def _clean(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, 
     if not ok.any():
         raise ParameterError("no value with a finite value and a positive weight to plot")
     return v[ok], w[ok]
-
-
-def weighted_summary(values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
-    """Count, weighted mean, standard deviation, CV and median of the finite values with a
-    positive weight (NaN values and zero weights are left out).
-
-    >>> s = weighted_summary(np.array([1.0, 2.0, 3.0, np.nan]), np.array([1.0, 1.0, 2.0, 1.0]))
-    >>> s["count"], s["mean"]
-    (3, 2.25)
-    """
-    v, w = _clean(values, weights)
-    mean = float(np.average(v, weights=w))
-    std = float(np.sqrt(np.average((v - mean) ** 2, weights=w)))
-    return {"count": len(v), "mean": mean, "std": std,
-            "cv": std / mean if mean != 0 else float("nan"),
-            "median": float(weighted_quantile(v, w, 0.5)), "min": float(v.min()),
-            "max": float(v.max())}
 
 
 def _annotation(s: dict[str, float], weighted: bool) -> str:
