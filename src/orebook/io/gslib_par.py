@@ -27,7 +27,8 @@ from orebook.errors import InputError
 from .geoeas import parse_fortran_real
 
 __all__ = ["ParLine", "ParFile", "read_par", "ParReader", "DeclusParams", "read_declus_par",
-           "GamvDirection", "GamvVariogram", "GamvParams", "read_gamv_par"]
+           "GamvDirection", "GamvVariogram", "GamvParams", "read_gamv_par", "GSLIB_STRUCTURES",
+           "GridDef", "Kt3dParams", "read_kt3d_par", "Kb2dParams", "read_kb2d_par"]
 
 
 @dataclass(frozen=True)
@@ -379,3 +380,249 @@ def read_gamv_par(path: str | Path) -> GamvParams:
         vgs.append(GamvVariogram(tail, head, typ, cut, ln.line))
     return GamvParams(Path(path), datafile, ix, iy, iz, tuple(cols), tmin, tmax, outfl, nlag,
                       xlag, xltol, tuple(dirs), isill == 1, tuple(vgs), lines)
+
+
+# --------------------------------------------------------------------------- kt3d, kb2d
+
+GSLIB_STRUCTURES = {1: "spherical", 2: "exponential", 3: "gaussian", 4: "power"}
+"""GSLIB's variogram structure codes ``it`` that orebook models (5, the hole effect, is not)."""
+
+
+def _structure(r: ParReader, it: int, cc: float, angles: tuple[float, float, float],
+               ranges: tuple[float, float, float], what: str):
+    """A GSLIB structure line as an orebook Structure (a power model's ``a_hmax`` is its
+    exponent; its other two ranges give the anisotropy ratios, as in GSLIB)."""
+    from orebook.errors import ParameterError
+    from orebook.geostats.models import Structure
+
+    if it not in GSLIB_STRUCTURES:
+        raise r.error(f"structure type {it} is not supported (1 spherical, 2 exponential, "
+                      f"3 gaussian, 4 power)", what)
+    kind = GSLIB_STRUCTURES[it]
+    try:
+        if kind == "power":
+            a = ranges[0]
+            ratios = (1.0, ranges[1] / a, ranges[2] / a) if a > 0 else ranges
+            return Structure(kind, cc, ratios, angles, exponent=a)
+        return Structure(kind, cc, ranges, angles)
+    except (ParameterError, ZeroDivisionError) as exc:
+        raise r.error(f"structure not valid: {exc}", what) from None
+
+
+@dataclass(frozen=True)
+class GridDef:
+    """A GSLIB grid: ``n`` cells per axis, ``mn`` the centre of the first cell, ``siz`` the
+    cell size (m)."""
+
+    nx: int
+    xmn: float
+    xsiz: float
+    ny: int
+    ymn: float
+    ysiz: float
+    nz: int = 1
+    zmn: float = 0.0
+    zsiz: float = 1.0
+
+
+@dataclass(frozen=True)
+class Kt3dParams:
+    """The parameters of GSLIB ``kt3d`` (columns 1-based, 0 = none). ``option``: 0 grid,
+    1 cross-validation, 2 jackknife; ``ikrige``: 0 SK, 1 OK, 2 non-stationary SK, 3 external
+    drift; ``drift``: the nine drift flags (x, y, z, xx, yy, zz, xy, xz, zy)."""
+
+    parfile: Path
+    datafile: Path
+    col_dh: int
+    col_x: int
+    col_y: int
+    col_z: int
+    col_var: int
+    col_sec: int
+    tmin: float
+    tmax: float
+    option: int
+    jackknife_file: Path
+    jack_columns: tuple[int, int, int, int, int]
+    debug_level: int
+    debug_file: Path
+    output_file: Path
+    grid: GridDef
+    discretisation: tuple[int, int, int]
+    ndmin: int
+    ndmax: int
+    noct: int
+    radii: tuple[float, float, float]
+    search_angles: tuple[float, float, float]
+    ikrige: int
+    skmean: float
+    drift: tuple[int, ...]
+    itrend: int
+    drift_file: Path
+    drift_column: int
+    model: object  # orebook.geostats.models.VariogramModel
+    lines: dict[str, int]
+
+
+def _grid_line(r: ParReader, axis: str) -> tuple[int, float, float]:
+    ln = r.next(f"n{axis},{axis}mn,{axis}siz")
+    tok = ln.tokens
+    what = f"n{axis},{axis}mn,{axis}siz"
+    if len(tok) < 3 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+        raise r.error(f"expected n{axis} (whole), {axis}mn and {axis}siz, found "
+                      f"{ln.text.strip()!r}", what)
+    n, mn, siz = int(tok[0]), r._real(tok[1], what), r._real(tok[2], what)
+    r.check(n >= 1 and siz > 0, f"n{axis} must be ≥ 1 and {axis}siz > 0, found {n}, {siz:g}",
+            what)
+    return n, mn, siz
+
+
+def _model(r: ParReader, lines: dict[str, int], *, three_d: bool):
+    from orebook.errors import ParameterError
+    from orebook.geostats.models import VariogramModel
+
+    ln = r.next("nst, nugget effect")
+    tok = ln.tokens
+    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+        raise r.error(f"expected nst (whole) and the nugget, found {ln.text.strip()!r}",
+                      "nst, nugget effect")
+    nst, c0 = int(tok[0]), r._real(tok[1], "nugget effect")
+    lines["model"] = r.last_line
+    r.check(nst >= 0, f"nst must be ≥ 0, found {nst}", "nst")
+    structures = []
+    for i in range(nst):
+        what = f"structure {i + 1}"
+        if three_d:
+            it, cc, a1, a2, a3 = r.floats(5, f"{what}: it,cc,ang1,ang2,ang3")
+            first = r.last_line
+            hmax, hmin, vert = r.floats(3, f"{what}: a_hmax, a_hmin, a_vert")
+            angles, ranges = (a1, a2, a3), (hmax, hmin, vert)
+        else:
+            it, cc, azm, amax, amin = r.floats(5, f"{what}: it,cc,azm,a_max,a_min")
+            first = r.last_line
+            angles, ranges = (azm, 0.0, 0.0), (amax, amin, amin)
+        r.last_line = first  # errors name the structure's first line
+        r.check(float(it).is_integer(), f"structure type must be whole, found {it:g}", what)
+        structures.append(_structure(r, int(it), cc, angles, ranges, what))
+    try:
+        return VariogramModel(c0, tuple(structures))
+    except ParameterError as exc:
+        raise r.error(f"variogram model not valid: {exc}", "nst, nugget effect",
+                      lines["model"]) from None
+
+
+def read_kt3d_par(path: str | Path) -> Kt3dParams:
+    """Read a ``kt3d`` parameter file (GSLIB 2.905 layout, with the drill-hole column).
+
+    Raises
+    ------
+    InputError : naming the parameter file, the line and the parameter that is missing or bad.
+    """
+    r = ParReader(read_par(path), "kt3d")
+    lines: dict[str, int] = {}
+    datafile = r.filename("file with data")
+    dh, ix, iy, iz, ivr, isec = r.ints(6, "columns for DH,X,Y,Z,var,sec var")
+    lines["columns"] = r.last_line
+    r.check(ivr >= 1, f"the column for the variable is {ivr}; it must be at least 1",
+            "columns")
+    tmin, tmax = r.floats(2, "trimming limits")
+    (option,) = r.ints(1, "option: 0=grid, 1=cross, 2=jackknife")
+    r.check(option in (0, 1, 2), f"option must be 0, 1 or 2, found {option}", "option")
+    jackfile = r.filename("file with jackknife data")
+    jack = tuple(r.ints(5, "columns for X,Y,Z,vr and sec var"))
+    (idbg,) = r.ints(1, "debugging level")
+    dbgfile = r.filename("file for debugging output")
+    outfile = r.filename("file for kriged output")
+    gx, gy, gz = (_grid_line(r, a) for a in "xyz")
+    disc = tuple(r.ints(3, "x,y and z block discretization"))
+    r.check(all(d >= 1 for d in disc), f"block discretization must be ≥ 1, found {disc}",
+            "block discretization")
+    ndmin, ndmax = r.ints(2, "min, max data for kriging")
+    r.check(0 <= ndmin <= ndmax and ndmax >= 1,
+            f"expected 0 ≤ min ≤ max and max ≥ 1, found {ndmin}, {ndmax}", "min, max data")
+    (noct,) = r.ints(1, "max per octant")
+    radii = tuple(r.floats(3, "maximum search radii"))
+    r.check(all(x > 0 for x in radii), f"search radii must be positive, found {radii}",
+            "maximum search radii")
+    sang = tuple(r.floats(3, "angles for search ellipsoid"))
+    ln = r.next("0=SK,1=OK,2=non-st SK,3=exdrift")
+    tok = ln.tokens
+    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+        raise r.error(f"expected the kriging type (whole) and the SK mean, found "
+                      f"{ln.text.strip()!r}", "kriging type")
+    ikrige, skmean = int(tok[0]), r._real(tok[1], "SK mean")
+    lines["ikrige"] = r.last_line
+    r.check(ikrige in (0, 1, 2, 3), f"kriging type must be 0–3, found {ikrige}", "kriging type")
+    drift = tuple(r.ints(9, "drift: x,y,z,xx,yy,zz,xy,xz,zy"))
+    lines["drift"] = r.last_line
+    (itrend,) = r.ints(1, "0, variable; 1, estimate trend")
+    lines["itrend"] = r.last_line
+    driftfile = r.filename("gridded file with drift/mean")
+    (dcol,) = r.ints(1, "column number in gridded file")
+    model = _model(r, lines, three_d=True)
+    return Kt3dParams(Path(path), datafile, dh, ix, iy, iz, ivr, isec, tmin, tmax, option,
+                      jackfile, jack, idbg, dbgfile, outfile, GridDef(*gx, *gy, *gz), disc,
+                      ndmin, ndmax, noct, radii, sang, ikrige, skmean, drift, itrend,
+                      driftfile, dcol, model, lines)
+
+
+@dataclass(frozen=True)
+class Kb2dParams:
+    """The parameters of GSLIB ``kb2d`` (2-D point or block kriging on a grid)."""
+
+    parfile: Path
+    datafile: Path
+    col_x: int
+    col_y: int
+    col_var: int
+    tmin: float
+    tmax: float
+    debug_level: int
+    debug_file: Path
+    output_file: Path
+    grid: GridDef
+    discretisation: tuple[int, int]
+    ndmin: int
+    ndmax: int
+    radius: float
+    isk: int
+    skmean: float
+    model: object  # orebook.geostats.models.VariogramModel
+    lines: dict[str, int]
+
+
+def read_kb2d_par(path: str | Path) -> Kb2dParams:
+    """Read a ``kb2d`` parameter file; structures are 2-D (azimuth, a_max, a_min).
+
+    Raises
+    ------
+    InputError : naming the parameter file, the line and the parameter that is missing or bad.
+    """
+    r = ParReader(read_par(path), "kb2d")
+    lines: dict[str, int] = {}
+    datafile = r.filename("file with data")
+    ix, iy, ivr = r.ints(3, "columns for X, Y, and variable")
+    r.check(ivr >= 1 and ix >= 1 and iy >= 1, "kb2d needs X, Y and variable columns ≥ 1",
+            "columns")
+    tmin, tmax = r.floats(2, "trimming limits")
+    (idbg,) = r.ints(1, "debugging level")
+    dbgfile = r.filename("file for debugging output")
+    outfile = r.filename("file for kriged output")
+    gx, gy = (_grid_line(r, a) for a in "xy")
+    disc = tuple(r.ints(2, "x and y block discretization"))
+    r.check(all(d >= 1 for d in disc), f"block discretization must be ≥ 1, found {disc}",
+            "block discretization")
+    ndmin, ndmax = r.ints(2, "min and max data for kriging")
+    r.check(0 <= ndmin <= ndmax and ndmax >= 1,
+            f"expected 0 ≤ min ≤ max and max ≥ 1, found {ndmin}, {ndmax}", "min, max data")
+    (radius,) = r.floats(1, "maximum search radius")
+    r.check(radius > 0, f"the search radius must be positive, found {radius:g}", "radius")
+    ln = r.next("0=SK, 1=OK, (mean if SK)")
+    tok = ln.tokens
+    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]) or tok[0] not in "01":
+        raise r.error(f"expected 0 (SK) or 1 (OK) and the SK mean, found "
+                      f"{ln.text.strip()!r}", "kriging type")
+    isk, skmean = int(tok[0]), r._real(tok[1], "SK mean")
+    model = _model(r, lines, three_d=False)
+    return Kb2dParams(Path(path), datafile, ix, iy, ivr, tmin, tmax, idbg, dbgfile, outfile,
+                      GridDef(*gx, *gy), disc, ndmin, ndmax, radius, isk, skmean, model, lines)
