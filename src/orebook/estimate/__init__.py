@@ -1,0 +1,2 @@
+"""Estimation: block grids and block models, neighbourhood search, kriging, IDW and nearest
+neighbour, cross-validation."""
