@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["OrebookError", "InputError", "ParameterError", "ConventionError"]
+__all__ = ["ConventionError", "InputError", "LedgerError", "OrebookError", "ParameterError"]
 
 
 class OrebookError(Exception):
@@ -55,3 +55,43 @@ class ParameterError(OrebookError, ValueError):
 
 class ConventionError(OrebookError, ValueError):
     """Data follow a convention orebook cannot convert unambiguously."""
+
+
+class LedgerError(OrebookError, ValueError):
+    """A movement of the state balance that would break an invariant, refused as a whole.
+
+    Parameters
+    ----------
+    message : which invariant and what was found.
+    deposit, commodity, category, group : the balance line concerned (names as registered).
+    quantity : ``"ore"`` or ``"metal"``, where the invariant is about one of them.
+    by : how much the line would break the invariant (e.g. the shortfall below zero), in the
+        commodity's ore or component unit.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deposit: str | None = None,
+        commodity: str | None = None,
+        category: str | None = None,
+        group: str | None = None,
+        quantity: str | None = None,
+        by: float | None = None,
+    ) -> None:
+        self.message = message
+        self.deposit = deposit
+        self.commodity = commodity
+        self.category = category
+        self.group = group
+        self.quantity = quantity
+        self.by = by
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = [f"{k} {v!r}" for k, v in (("deposit", self.deposit),
+                                           ("commodity", self.commodity),
+                                           ("category", self.category),
+                                           ("group", self.group)) if v is not None]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
