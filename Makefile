@@ -24,6 +24,8 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/drillholes.py
 	$(BIN)/python benchmarks/variogram.py
+	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/krige3d.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis demo-output
