@@ -2,6 +2,7 @@
 neighbour (see ``docs/estimate.md``)."""
 
 from .blockmodel import BlockModel
+from .crossval import CrossValidation, cross_validate
 from .grid import BlockGrid
 from .kriging import (KrigingResult, block_discretisation, inverse_distance, nearest_neighbour,
                       ordinary_kriging, simple_kriging)
@@ -9,7 +10,7 @@ from .run import METHODS, EstimationRun, estimate_blocks
 from .search import Neighbourhood, Neighbours, SearchParams
 
 __all__ = [
-    "METHODS", "BlockGrid", "BlockModel", "EstimationRun", "KrigingResult", "Neighbourhood",
-    "Neighbours", "SearchParams", "block_discretisation", "estimate_blocks", "inverse_distance",
+    "METHODS", "BlockGrid", "BlockModel", "CrossValidation", "EstimationRun", "KrigingResult", "Neighbourhood",
+    "Neighbours", "SearchParams", "block_discretisation", "cross_validate", "estimate_blocks", "inverse_distance",
     "nearest_neighbour", "ordinary_kriging", "simple_kriging",
 ]
