@@ -115,7 +115,7 @@ def test_gslib_runners(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "run").mkdir()
     shutil.copy(GSLIB / "cluster.dat", tmp_path / "data" / "cluster.dat")
-    for name in ("gamv.par", "declus.par"):
+    for name in ("gamv.par", "declus.par", "kt3d.par", "kb2d.par"):
         shutil.copy(GSLIB / name, tmp_path / "run" / name)
     tmp_path = tmp_path / "run"
     res = invoke("gslib", "declus", tmp_path / "declus.par")
@@ -127,6 +127,15 @@ def test_gslib_runners(tmp_path):
     res = invoke("gslib", "gamv", tmp_path / "gamv.par")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "gamv.out").read_text().count("Semivariogram") >= 3
+    res = invoke("gslib", "kt3d", tmp_path / "kt3d.par")  # cross-validation of cluster.dat
+    assert res.exit_code == 0, res.output
+    xv = read_geoeas(tmp_path / "kt3d.out", missing=None).data
+    assert list(xv.columns) == ["X", "Y", "Z", "True", "Estimate", "EstimationVariance",
+                                "Error: est-true"]
+    np.testing.assert_allclose(xv["True"], v, atol=5e-4)  # the data, to 3 decimals
+    res = invoke("gslib", "kb2d", tmp_path / "kb2d.par")
+    assert res.exit_code == 0, res.output
+    assert len(read_geoeas(tmp_path / "kb2d.out").data) == 25
 
 
 @pytest.mark.parametrize("args, message", [

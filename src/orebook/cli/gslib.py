@@ -34,6 +34,23 @@ def declus(parfile: ParFile, leading_zero: LeadingZero = False) -> None:
     _run(run_declus, parfile, leading_zero)
 
 
+@gslib_app.command()
+def kt3d(parfile: ParFile, leading_zero: LeadingZero = False) -> None:
+    """Kriging as GSLIB kt3d (grid or cross-validation, SK or OK, blocks, octants): reads its
+    parameter file, writes its output file."""
+    from orebook.gslib import run_kt3d
+
+    _run(run_kt3d, parfile, leading_zero)
+
+
+@gslib_app.command()
+def kb2d(parfile: ParFile, leading_zero: LeadingZero = False) -> None:
+    """2-D point or block kriging as GSLIB kb2d: reads its parameter file, writes its output."""
+    from orebook.gslib import run_kb2d
+
+    _run(run_kb2d, parfile, leading_zero)
+
+
 def _run(runner, parfile: Path, leading_zero: bool) -> None:
     try:
         written = runner(parfile, leading_zero=leading_zero)
