@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from orebook.errors import InputError, ParameterError
+from orebook.io.tomlfiles import parse_toml
 from orebook.io.writing import write_text_atomic
 
 from .models import KINDS, Structure, VariogramModel
@@ -156,18 +156,7 @@ def load_model(path: str | Path) -> VariogramModel:
 
 def model_from_toml(text: str, *, file: str | None = None) -> VariogramModel:
     """Parse the text of a model file (see :func:`load_model`; ``file`` names it in errors)."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        row = int(m.group(1)) if m else (
-            max(1, len(text.splitlines())) if "end of document" in msg else None)
-        detail = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        where = f" (column {m.group(2)})" if m else ""
-        raise InputError(f"not valid TOML: {detail}{where}", file=file, row=row) from None
-    except (RecursionError, ValueError) as exc:
-        raise InputError(f"not valid TOML: {exc}", file=file) from None
+    doc = parse_toml(text, file=file)
     return _Reader(text, file).model(doc)
 
 
