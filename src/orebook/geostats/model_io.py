@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from orebook.errors import InputError, ParameterError
+from orebook.io.tables import read_bytes
 from orebook.io.tomlfiles import parse_toml
 from orebook.io.writing import write_text_atomic
 
@@ -137,14 +138,7 @@ def load_model(path: str | Path) -> VariogramModel:
         found in the text) and the key at fault.
     """
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, expected a TOML model file", file=name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=name) from None
+    raw = read_bytes(path, "TOML model file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

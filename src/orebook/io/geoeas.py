@@ -29,6 +29,7 @@ import pandas as pd
 
 from orebook.errors import InputError, ParameterError
 
+from .tables import read_bytes
 from .writing import write_text_atomic
 
 __all__ = ["GeoEASFile", "read_geoeas", "write_geoeas", "parse_fortran_real", "raw_lines",
@@ -101,11 +102,7 @@ def _lines(text: str) -> list[str]:
 def raw_lines(path: str | Path) -> tuple[list[str], str]:
     """The lines of a text file as GSLIB sees them (line ends removed, nothing else changed)
     and the encoding used to read them (``"utf-8"`` or ``"latin-1"``)."""
-    path = Path(path)
-    try:
-        text, encoding = _decode(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+    text, encoding = _decode(read_bytes(path))
     return _lines(text), encoding
 
 
@@ -198,13 +195,7 @@ def read_geoeas(path: str | Path, *, missing: float | Iterable[float] | None = M
     """
     path = Path(path)
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except OSError as exc:  # a folder, no permission…
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=name) from None
-    text, encoding = _decode(raw)
+    text, encoding = _decode(read_bytes(path))
     lines = _lines(text)
     if not lines:
         raise InputError("file is empty: expected a title line, the number of variables, "

@@ -25,6 +25,7 @@ from pathlib import Path
 from orebook.errors import InputError
 
 from .geoeas import parse_fortran_real
+from .tables import read_bytes
 
 __all__ = ["ParLine", "ParFile", "read_par", "ParReader", "DeclusParams", "read_declus_par",
            "GamvDirection", "GamvVariogram", "GamvParams", "read_gamv_par", "GSLIB_STRUCTURES",
@@ -61,13 +62,7 @@ def read_par(path: str | Path) -> ParFile:
     """
     path = Path(path)
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("parameter file not found", file=name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the parameter file ({exc.strerror or exc})",
-                         file=name) from None
+    raw = read_bytes(path, "parameter file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

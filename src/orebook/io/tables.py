@@ -17,7 +17,7 @@ import numpy as np
 
 from orebook.errors import InputError
 
-__all__ = ["RawTable", "SkippedRow", "read_table", "DELIMITERS"]
+__all__ = ["RawTable", "SkippedRow", "read_bytes", "read_table", "DELIMITERS"]
 
 DELIMITERS = (",", ";", "\t", "|")
 """Delimiters recognised in text files, in order of preference when counts tie."""
@@ -55,6 +55,21 @@ class RawTable:
         return len(self.line)
 
 
+def read_bytes(path: str | Path, what: str = "file") -> bytes:
+    """The bytes of ``path``; a missing file, a folder or an unreadable file is an
+    :class:`InputError` naming it (``what`` says what kind of file was expected)."""
+    name = str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=name) from None
+    except IsADirectoryError:
+        raise InputError(f"{what} not found: cannot read a folder as a {what}",
+                         file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} ({exc.strerror or exc})", file=name) from None
+
+
 def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
     """Read a CSV (any of ``DELIMITERS``, UTF-8 with or without BOM) or XLSX file.
 
@@ -69,16 +84,15 @@ def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
     """
     path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise InputError("file not found", file=name)
+    raw = read_bytes(path)
     if path.suffix.lower() == ".xls":
         raise InputError("legacy .xls workbooks are not read; save the sheet as .xlsx or CSV",
                          file=name)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
-        records = _xlsx_records(path)
+        records = _xlsx_records(raw, name)
         delim = None
     else:
-        text = _decode(path.read_bytes(), name)
+        text = _decode(raw, name)
         delim = delimiter or _detect_delimiter(text)
         records = _csv_records(text, delim, name)
     # A sheet row has no field count: missing trailing cells are empty cells, not a short row.
@@ -145,17 +159,17 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
+def _xlsx_records(raw: bytes, name: str) -> list[tuple[int, list[str]]]:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(_io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # damaged archives also raise zlib.error, XML syntax errors…
         raise InputError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
-                         file=str(path)) from None
+                         file=name) from None
     try:
         if not wb.worksheets:
-            raise InputError("workbook has no sheets", file=str(path))
+            raise InputError("workbook has no sheets", file=name)
         ws = wb.worksheets[0]
         # Stored dimensions may be stale (some writers leave "A1:A1"); read-only mode would cut
         # every row to them and lose data silently, so they are ignored.
@@ -168,7 +182,7 @@ def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged sheets
         raise InputError(f"damaged XLSX sheet ({type(exc).__name__}: {exc})",
-                         file=str(path)) from None
+                         file=name) from None
     finally:
         wb.close()
 

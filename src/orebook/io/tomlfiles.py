@@ -9,6 +9,8 @@ from pathlib import Path
 
 from orebook.errors import InputError
 
+from .tables import read_bytes
+
 __all__ = ["parse_toml", "read_toml", "key_line"]
 
 
@@ -31,12 +33,9 @@ def parse_toml(text: str, *, file: str | None = None) -> dict:
 def read_toml(path: str | Path) -> tuple[dict, str]:
     """The document and the text of a UTF-8 TOML file."""
     path = Path(path)
+    raw = read_bytes(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
     return parse_toml(text, file=str(path)), text
