@@ -398,3 +398,15 @@ def test_tables_in_another_hole_order_give_the_same_composites():
     np.testing.assert_allclose(c.values["cu"], [7.0, (0.5 * 7 + 4) / 1.5, (1 + 0.5 * 2) / 1.5,
                                                 2.0], rtol=1e-12)
     np.testing.assert_allclose(c.x, [5.0, 5.0, 0.0, 0.0])
+
+
+def test_subset_keeps_rows_together():
+    from orebook.drillholes.composite import Composites
+
+    c = Composites(np.array(["A", "A", "B"], dtype=object), np.array([0.0, 2.0, 0.0]),
+                   np.array([2.0, 4.0, 2.0]), np.array([1.0, 2.0, 3.0]), np.zeros(3),
+                   np.zeros(3), np.array(["ox", "su", "ox"], dtype=object),
+                   {"cu": np.array([0.1, 0.2, 0.3])}, {"cu": np.array([2.0, 1.5, 2.0])})
+    s = c.subset(c.domain == "ox")
+    assert s.hole.tolist() == ["A", "B"] and s.x.tolist() == [1.0, 3.0]
+    assert s.values["cu"].tolist() == [0.1, 0.3] and s.coverage["cu"].tolist() == [2.0, 2.0]

@@ -36,16 +36,8 @@ def _read(path: Path, domain_column: str | None, domain: str | None):
         if not keep.any():
             raise ParameterError(f"no sample of domain {domain!r} in {path}; domains: "
                                  f"{', '.join(sorted(set(comps.domain.tolist())))}")
-        comps = _subset(comps, keep)
+        comps = comps.subset(keep)
     return comps
-
-
-def _subset(c, keep: np.ndarray):
-    from orebook.drillholes.composite import Composites
-
-    return Composites(c.hole[keep], c.from_m[keep], c.to_m[keep], c.x[keep], c.y[keep],
-                      c.z[keep], c.domain[keep], {k: v[keep] for k, v in c.values.items()},
-                      {k: v[keep] for k, v in c.coverage.items()})
 
 
 def _variable(comps, name: str | None, option: str = "--variable") -> str:
@@ -158,7 +150,7 @@ def decluster(
             comps = _read(samples, domain_column, domain)
             name = _variable(comps, variable)
             ok = np.isfinite(comps.values[name])
-            c = _subset(comps, ok)
+            c = comps.subset(ok)
             coords = np.column_stack([c.x, c.y, c.z])
             v = c.values[name]
             step(f"Declustering ({method})")

@@ -67,6 +67,13 @@ class Composites:
                 "domain": self.domain}
         return pd.DataFrame({**cols, **self.values})
 
+    def subset(self, keep: np.ndarray) -> Composites:
+        """The composites where the boolean ``keep`` is True."""
+        return Composites(self.hole[keep], self.from_m[keep], self.to_m[keep], self.x[keep],
+                          self.y[keep], self.z[keep], self.domain[keep],
+                          {k: v[keep] for k, v in self.values.items()},
+                          {k: v[keep] for k, v in self.coverage.items()})
+
     def replace_values(self, values: dict[str, np.ndarray]) -> Composites:
         """A copy with other values (same composites)."""
         return Composites(self.hole, self.from_m, self.to_m, self.x, self.y, self.z, self.domain,

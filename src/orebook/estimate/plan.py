@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from orebook.errors import InputError, OrebookError
+from orebook.errors import InputError, OrebookError, ParameterError
 
 from .search import SearchParams
 
@@ -221,7 +221,6 @@ def read_plan(path: str | Path) -> Plan:
 def run_plan(plan: Plan, progress=None) -> tuple[Path, list]:
     """Run every estimate of ``plan`` into one block model and save it. Returns the output
     path and the run summaries (one per estimate)."""
-    from orebook.errors import ParameterError
     from orebook.geostats.model_io import load_model
     from orebook.io.composites import read_composites
 

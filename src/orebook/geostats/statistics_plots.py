@@ -15,7 +15,10 @@ from .statistics import weighted_summary
 __all__ = ["plot_histogram", "plot_probability"]
 
 
-def _clean(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _clean(values: np.ndarray, weights: np.ndarray | None, *,
+           positive: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Finite values with a positive weight; only values > 0 when ``positive`` names the plot
+    that needs them (a log scale)."""
     v = np.asarray(values, dtype=np.float64).reshape(-1)
     w = np.ones(len(v)) if weights is None else np.asarray(weights, np.float64).reshape(-1)
     if len(w) != len(v):
@@ -23,7 +26,13 @@ def _clean(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, 
     ok = np.isfinite(v) & np.isfinite(w) & (w > 0)
     if not ok.any():
         raise ParameterError("no value with a finite value and a positive weight to plot")
-    return v[ok], w[ok]
+    v, w = v[ok], w[ok]
+    if positive is not None:
+        keep = v > 0
+        if not keep.any():
+            raise ParameterError(f"{positive}: no positive value")
+        v, w = v[keep], w[keep]
+    return v, w
 
 
 def _annotation(s: dict[str, float], weighted: bool) -> str:
@@ -55,12 +64,7 @@ def plot_histogram(values: np.ndarray, path: str | Path, *, weights: np.ndarray 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    v, w = _clean(values, weights)
-    if log:
-        keep = v > 0
-        if not keep.any():
-            raise ParameterError("log histogram: no positive value")
-        v, w = v[keep], w[keep]
+    v, w = _clean(values, weights, positive="log histogram" if log else None)
     s = weighted_summary(v, w)
     if log:
         lv = np.log10(v)
@@ -106,12 +110,7 @@ def plot_probability(values: np.ndarray, path: str | Path, *,
     import matplotlib.pyplot as plt
     from scipy.stats import norm
 
-    v, w = _clean(values, weights)
-    if log:
-        keep = v > 0
-        if not keep.any():
-            raise ParameterError("log-probability plot: no positive value")
-        v, w = v[keep], w[keep]
+    v, w = _clean(values, weights, positive="log-probability plot" if log else None)
     s = weighted_summary(v, w)
     order = np.argsort(v, kind="stable")
     v, w = v[order], w[order]
