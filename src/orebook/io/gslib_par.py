@@ -144,6 +144,13 @@ class ParReader:
             raise self.error(f"expected a number ({what}), found {t!r}", what)
         return v
 
+    def int_and_floats(self, n: int, what: str, whole: str) -> tuple[int, list[float]]:
+        """A whole number (``whole`` names it) then ``n`` real numbers on one line."""
+        ln, tok = self._tokens(n + 1, what)
+        if not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
+            raise self.error(f"expected a whole {whole}, found {tok[0]!r}", whole)
+        return int(tok[0]), [self._real(t, what) for t in tok[1:]]
+
     def int_then_ints(self, what: str) -> tuple[int, list[int]]:
         """A count ``n`` followed on the same line by ``n`` whole numbers."""
         ln = self.next(what)
@@ -226,17 +233,8 @@ def read_declus_par(path: str | Path) -> DeclusParams:
     (iminmax,) = r.ints(1, "0=look for minimum declustered mean (1=max)")
     r.check(iminmax in (0, 1), f"expected 0 (minimum) or 1 (maximum), found {iminmax}",
             "0=look for minimum declustered mean (1=max)")
-    ln = r.next("number of cell sizes, min size, max size")
-    tok = ln.tokens
-    if len(tok) < 3:
-        raise r.error(f"expected 3 values (number of cell sizes, min size, max size), found "
-                      f"{len(tok)}", "number of cell sizes, min size, max size")
-    if not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
-        raise r.error(f"expected a whole number of cell sizes, found {tok[0]!r}",
-                      "number of cell sizes")
-    ncell = int(tok[0])
-    cmin = r._real(tok[1], "min size")
-    cmax = r._real(tok[2], "max size")
+    ncell, (cmin, cmax) = r.int_and_floats(2, "number of cell sizes, min size, max size",
+                                           "number of cell sizes")
     at("cells")
     r.check(ncell >= 1, f"the number of cell sizes must be at least 1, found {ncell}",
             "number of cell sizes")
@@ -460,13 +458,8 @@ class Kt3dParams:
 
 
 def _grid_line(r: ParReader, axis: str) -> tuple[int, float, float]:
-    ln = r.next(f"n{axis},{axis}mn,{axis}siz")
-    tok = ln.tokens
     what = f"n{axis},{axis}mn,{axis}siz"
-    if len(tok) < 3 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
-        raise r.error(f"expected n{axis} (whole), {axis}mn and {axis}siz, found "
-                      f"{ln.text.strip()!r}", what)
-    n, mn, siz = int(tok[0]), r._real(tok[1], what), r._real(tok[2], what)
+    n, (mn, siz) = r.int_and_floats(2, what, f"number of cells n{axis}")
     r.check(n >= 1 and siz > 0, f"n{axis} must be ≥ 1 and {axis}siz > 0, found {n}, {siz:g}",
             what)
     return n, mn, siz
@@ -476,12 +469,7 @@ def _model(r: ParReader, lines: dict[str, int], *, three_d: bool):
     from orebook.errors import ParameterError
     from orebook.geostats.models import VariogramModel
 
-    ln = r.next("nst, nugget effect")
-    tok = ln.tokens
-    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
-        raise r.error(f"expected nst (whole) and the nugget, found {ln.text.strip()!r}",
-                      "nst, nugget effect")
-    nst, c0 = int(tok[0]), r._real(tok[1], "nugget effect")
+    nst, (c0,) = r.int_and_floats(1, "nst, nugget effect", "number of structures nst")
     lines["model"] = r.last_line
     r.check(nst >= 0, f"nst must be ≥ 0, found {nst}", "nst")
     structures = []
@@ -540,12 +528,8 @@ def read_kt3d_par(path: str | Path) -> Kt3dParams:
     r.check(all(x > 0 for x in radii), f"search radii must be positive, found {radii}",
             "maximum search radii")
     sang = tuple(r.floats(3, "angles for search ellipsoid"))
-    ln = r.next("0=SK,1=OK,2=non-st SK,3=exdrift")
-    tok = ln.tokens
-    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]):
-        raise r.error(f"expected the kriging type (whole) and the SK mean, found "
-                      f"{ln.text.strip()!r}", "kriging type")
-    ikrige, skmean = int(tok[0]), r._real(tok[1], "SK mean")
+    ikrige, (skmean,) = r.int_and_floats(1, "0=SK,1=OK,2=non-st SK,3=exdrift",
+                                         "kriging type")
     lines["ikrige"] = r.last_line
     r.check(ikrige in (0, 1, 2, 3), f"kriging type must be 0–3, found {ikrige}", "kriging type")
     drift = tuple(r.ints(9, "drift: x,y,z,xx,yy,zz,xy,xz,zy"))
@@ -612,12 +596,8 @@ def read_kb2d_par(path: str | Path) -> Kb2dParams:
             f"expected 0 ≤ min ≤ max and max ≥ 1, found {ndmin}, {ndmax}", "min, max data")
     (radius,) = r.floats(1, "maximum search radius")
     r.check(radius > 0, f"the search radius must be positive, found {radius:g}", "radius")
-    ln = r.next("0=SK, 1=OK, (mean if SK)")
-    tok = ln.tokens
-    if len(tok) < 2 or not re.fullmatch(r"[+-]?[0-9]{1,9}", tok[0]) or tok[0] not in "01":
-        raise r.error(f"expected 0 (SK) or 1 (OK) and the SK mean, found "
-                      f"{ln.text.strip()!r}", "kriging type")
-    isk, skmean = int(tok[0]), r._real(tok[1], "SK mean")
+    isk, (skmean,) = r.int_and_floats(1, "0=SK, 1=OK, (mean if SK)", "kriging type")
+    r.check(isk in (0, 1), f"expected 0 (SK) or 1 (OK), found {isk}", "kriging type")
     model = _model(r, lines, three_d=False)
     return Kb2dParams(Path(path), datafile, ix, iy, ivr, tmin, tmax, idbg, dbgfile, outfile,
                       GridDef(*gx, *gy), disc, ndmin, ndmax, radius, isk, skmean, model, lines)
