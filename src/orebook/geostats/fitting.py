@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from orebook.drillholes.desurvey import direction
 from orebook.errors import ParameterError
 
 from .conversions import angles_from_axes
@@ -122,11 +123,6 @@ class _Target:
     u: np.ndarray       # unit vector (3,)
 
 
-def _unit(azimuth: float, dip: float) -> np.ndarray:
-    az, dp = math.radians(azimuth), math.radians(dip)
-    return np.array([math.cos(dp) * math.sin(az), math.cos(dp) * math.cos(az), math.sin(dp)])
-
-
 def _as_targets(experimental: Any) -> list[_Target]:
     if hasattr(experimental, "distance") or isinstance(experimental, Mapping):
         experimental = [experimental]
@@ -166,7 +162,7 @@ def _as_targets(experimental: Any) -> list[_Target]:
         if not (math.isfinite(az) and math.isfinite(dip)):
             raise ParameterError(f"{what}: azimuth and dip must be finite, got {az}, {dip}")
         used = np.isfinite(h) & np.isfinite(g) & np.isfinite(n) & (n > 0) & (h > 0)
-        out.append(_Target(h, g, n, used, az, dip, _unit(az, dip)))
+        out.append(_Target(h, g, n, used, az, dip, direction(np.array([az]), np.array([dip]))[0]))
     if sum(int(t.used.sum()) for t in out) < 2:
         raise ParameterError("fewer than two usable lags (pairs > 0, distance > 0, finite "
                              "value) in all the experimental variograms")

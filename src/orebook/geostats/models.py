@@ -27,8 +27,7 @@ import numpy as np
 
 from orebook.errors import ParameterError
 
-__all__ = ["KINDS", "POWER_CMAX", "Structure", "VariogramModel", "rotation_matrix",
-           "axis_directions"]
+__all__ = ["KINDS", "POWER_CMAX", "Structure", "VariogramModel", "rotation_matrix"]
 
 KINDS = ("spherical", "exponential", "gaussian", "power")
 POWER_CMAX = 999.0
@@ -53,11 +52,6 @@ def rotation_matrix(ang1: float, ang2: float, ang3: float) -> np.ndarray:
         [-ct * sa + st * sb * ca, ct * ca + st * sb * sa, st * cb],
         [st * sa + ct * sb * ca, -st * ca + ct * sb * sa, ct * cb],
     ])
-
-
-def axis_directions(ang1: float, ang2: float, ang3: float) -> np.ndarray:
-    """Alias of :func:`rotation_matrix`: rows are the major, semi-major and minor axes."""
-    return rotation_matrix(ang1, ang2, ang3)
 
 
 def _check(name: str, value: float, low: float, high: float, *, low_open: bool = False,
