@@ -1,6 +1,18 @@
 """The ``orebook`` command line: thin commands over the stages (``docs/cli.md``)."""
 
-from . import demo, drillholes, estimate, geostats, gslib  # noqa: F401  (the commands register themselves)
+# the commands register themselves on import
+from . import (  # noqa: F401
+    balance,
+    balance_report,
+    classical,
+    classify,
+    demo,
+    drillholes,
+    estimate,
+    geostats,
+    gslib,
+    report,
+)
 from ._app import app
 
 __all__ = ["app", "main"]

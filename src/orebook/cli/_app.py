@@ -16,9 +16,18 @@ variogram_app = typer.Typer(no_args_is_help=True, add_completion=False,
                             help="Experimental variograms and variogram models.")
 gslib_app = typer.Typer(no_args_is_help=True, add_completion=False,
                         help="Run unchanged GSLIB parameter files; write GSLIB's output files.")
+balance_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                          help="The state balance: registry, movements, approvals, reports.")
+report_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                         help="Grade-tonnage tables and resource statements from a block model.")
+classical_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                            help="Classical reserve methods: blocks, sections, polygons, triangles.")
 app.add_typer(drillholes_app, name="drillholes")
 app.add_typer(variogram_app, name="variogram")
 app.add_typer(gslib_app, name="gslib")
+app.add_typer(balance_app, name="balance")
+app.add_typer(report_app, name="report")
+app.add_typer(classical_app, name="classical")
 
 
 @app.command()

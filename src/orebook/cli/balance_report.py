@@ -1,0 +1,3 @@
+"""``orebook balance report``."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""``orebook classical blocks|sections|polygons|triangles``."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""``orebook classify``."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""``orebook report grade-tonnage|statement|swath``."""
+
+from __future__ import annotations
