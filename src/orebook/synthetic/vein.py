@@ -46,7 +46,7 @@ estimate on that grid should come close to.
 >>> d = generate_vein(VeinSpec(length_m=200, depth_extent_m=120, spacing_m=50), seed=1)
 >>> sorted(d.collars.columns)
 ['hole_id', 'x', 'y', 'z']
->>> len(d.collars) == 4 * 3
+>>> len(d.collars) == 4 * 2   # pierce points every 50 m: 4 along strike, 2 down dip
 True
 """
 
