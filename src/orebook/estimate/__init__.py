@@ -2,7 +2,7 @@
 neighbour (see ``docs/estimate.md``)."""
 
 from .blockmodel import BlockModel
-from .crossval import CrossValidation, cross_validate
+from .crossval import CrossValidation, cross_validate, crossval_statistics
 from .grid import BlockGrid
 from .kriging import (KrigingResult, block_discretisation, inverse_distance, nearest_neighbour,
                       ordinary_kriging, simple_kriging)
@@ -11,6 +11,6 @@ from .search import Neighbourhood, Neighbours, SearchParams
 
 __all__ = [
     "METHODS", "BlockGrid", "BlockModel", "CrossValidation", "EstimationRun", "KrigingResult", "Neighbourhood",
-    "Neighbours", "SearchParams", "block_discretisation", "cross_validate", "estimate_blocks", "inverse_distance",
+    "Neighbours", "SearchParams", "block_discretisation", "cross_validate", "crossval_statistics", "estimate_blocks", "inverse_distance",
     "nearest_neighbour", "ordinary_kriging", "simple_kriging",
 ]

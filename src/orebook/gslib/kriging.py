@@ -12,8 +12,13 @@ and write the program's output file in its own GeoEAS layout.
 ``kt3d``, cross-validation (option 1): the title, ``    7``, the names ``X``, ``Y``, ``Z``,
 ``True``, ``Estimate``, ``EstimationVariance``, ``Error: est-true`` and one line per data line
 (every line of the data file, trimmed or not, in file order) as ``7(F12.3, 1X)``. Each datum
-is estimated without the samples at its location (and, with a drill-hole column, without the
-samples of its hole), as kt3d does.
+is estimated as kt3d (GSLIB 2.907, ``kt3d.for``) does it: ``srchsupr`` finds the samples in the
+search ellipsoid, nearest first, at most ``noct`` per octant; *then* every sample at the
+datum's location (``|Δx| + |Δy| + |Δz| < EPSLON`` = 1e-6, in single precision) or, with a
+drill-hole column, of its hole (``|dh − dh_datum| < EPSLON``) is left out, still holding its
+place in its octant; the nearest ``ndmax`` of the rest are kept, and fewer than ``ndmin``
+leave the datum unestimated. Without a drill-hole column kt3d gives the data ``dh = −99`` and
+the datum 0, so no hole is left out.
 
 ``kb2d``: ``KB2D Output``, `` 2 nx ny 1`` (4(1X, I4)), `` Estimate``, ``Estimation Variance``,
 then one line per node (x fastest) as ``F8.3, 1X, F8.3``.
@@ -43,7 +48,8 @@ from orebook.io.geoeas import fortran_f, fortran_i, raw_lines, read_geoeas
 from orebook.io.gslib_par import Kb2dParams, Kt3dParams, read_kb2d_par, read_kt3d_par, read_par
 from orebook.io.writing import write_text_atomic
 
-__all__ = ["UNEST", "kb2d_from_params", "kt3d_from_params", "run_kb2d", "run_kt3d"]
+__all__ = ["UNEST", "kb2d_from_params", "kt3d_cross_neighbours", "kt3d_from_params",
+           "run_kb2d", "run_kt3d"]
 
 UNEST = -999.0
 """GSLIB's code for an unestimated value."""
@@ -94,6 +100,95 @@ def _check_columns(p, nvar: int, cols: dict[str, int]) -> None:
                              column="columns")
 
 
+_EPSLON = np.float32(1e-6)  # kt3d.inc's EPSLON
+
+
+def _world_octants(sep: np.ndarray) -> np.ndarray:
+    """GSLIB srchsupr's octant (0..7) of separations ``sample − target`` (..., 3), as
+    :mod:`orebook.estimate.search` numbers them."""
+    dx, dy, dz = sep[..., 0], sep[..., 1], sep[..., 2]
+    q = np.full(dx.shape, 3, dtype=np.int64)
+    q = np.where((dx < 0.0) & (dy <= 0.0), 2, q)
+    q = np.where((dx > 0.0) & (dy >= 0.0), 1, q)
+    q = np.where((dx <= 0.0) & (dy > 0.0), 0, q)
+    return q + 4 * (dz < 0.0)
+
+
+def kt3d_cross_neighbours(xyz: np.ndarray, targets: np.ndarray, params: SearchParams,
+                          dh: np.ndarray | None = None, target_dh: np.ndarray | None = None
+                          ) -> Neighbours:
+    """The samples kt3d's cross-validation (option 1) krige each target from.
+
+    kt3d's rule (``kt3d.for``, GSLIB 2.907): ``srchsupr`` lists the samples in the search
+    ellipsoid nearest first, keeping at most ``noct`` per octant (``params.max_per_octant``,
+    octants in the world frame); from that list kt3d drops every sample at the target's
+    location, ``|Δx| + |Δy| + |Δz| < EPSLON`` (1e-6, in single precision as kt3d computes it),
+    and, with drill-hole ids ``dh`` (the data's) and ``target_dh``, every sample with
+    ``|dh − target_dh| < EPSLON``; it keeps the first ``max_samples`` of the rest. A dropped
+    sample has already taken its place in its octant, which is how this differs from
+    :meth:`Neighbourhood.query`'s ``exclude_hole`` (samples left out before any selection).
+    Fewer than ``min_samples``: not estimated (count 0, reason ``TOO_FEW_SAMPLES``).
+
+    xyz : (n, 3) the data (m); targets : (m, 3) the data file's locations.
+    """
+    from scipy.spatial import cKDTree
+
+    from orebook.estimate.search import OK, TOO_FEW_SAMPLES
+
+    xyz = np.asarray(xyz, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.float64)
+    x32, t32 = xyz.astype(np.float32), targets.astype(np.float32)
+    # how many samples each target may drop, at most: those within 2·EPSLON (L1) of it, and
+    # those of its hole; srchsupr's first ndmax + that many hold kt3d's first ndmax kept.
+    # (The difference of two close single-precision numbers is exact, so kt3d's test in
+    # single precision drops nothing farther than EPSLON · (1 + 1e-7) in exact arithmetic.)
+    near = cKDTree(x32.astype(np.float64)).query_ball_point(
+        t32.astype(np.float64), r=2e-6, p=1, return_length=True)
+    drop_max = np.asarray(near, dtype=np.int64)
+    if dh is not None:
+        d32 = np.asarray(dh, dtype=np.float32)
+        td32 = np.asarray(target_dh, dtype=np.float32)
+        srt = np.sort(d32.astype(np.float64))
+        t64 = td32.astype(np.float64)
+        drop_max += (np.searchsorted(srt, t64 + 2e-6, "right")
+                     - np.searchsorted(srt, t64 - 2e-6, "left"))
+    ndmax, ndmin = params.max_samples, params.min_samples
+    wide = SearchParams(params.radii, params.angles, min_samples=0,
+                        max_samples=ndmax + int(drop_max.max(initial=0)),
+                        max_per_octant=params.max_per_octant, octant_frame="world")
+    found = Neighbourhood.build(xyz).query(targets, wide)
+    idx = found.index
+    valid = idx >= 0
+    safe = np.where(valid, idx, 0)
+    sep32 = x32[safe] - t32[:, None, :]
+    l1 = (np.abs(sep32[..., 0]) + np.abs(sep32[..., 1])) + np.abs(sep32[..., 2])
+    keep = valid & ~(l1 < _EPSLON)
+    if dh is not None:
+        keep &= ~(np.abs(d32[safe] - td32[:, None]) < _EPSLON)
+    keep &= np.cumsum(keep, axis=1) <= ndmax
+    first = np.argsort(~keep, axis=1, kind="stable")[:, :ndmax]
+    n_kept = keep.sum(axis=1)
+    pad = np.arange(ndmax)[None, :] >= n_kept[:, None]
+    index = np.where(pad, -1, np.take_along_axis(idx, first, axis=1))
+    distance = np.where(pad, np.nan, np.take_along_axis(found.distance, first, axis=1))
+    few = n_kept < ndmin
+    count = np.where(few, 0, n_kept)
+    index[few] = -1
+    distance[few] = np.nan
+    used = index >= 0
+    sep = xyz[np.where(used, index, 0)] - targets[:, None, :]
+    hit = np.zeros((len(targets), 9), dtype=bool)
+    hit[np.arange(len(targets))[:, None], np.where(used, _world_octants(sep), 8)] = True
+    n_octants = hit[:, :8].sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean_d = np.where(count > 0, np.where(used, np.linalg.norm(sep, axis=2), 0.0).sum(1)
+                          / np.maximum(count, 1), np.nan)
+    return Neighbours(index=index, count=count, distance=distance,
+                      reason=np.where(few, TOO_FEW_SAMPLES, OK).astype(np.int8),
+                      found=n_kept, holes=np.full(len(targets), -1, dtype=np.int64),
+                      octants=n_octants, mean_distance_m=mean_d)
+
+
 def _krige(ikrige: int, skmean: float, xyz, v, targets, model, nb: Neighbours,
            disc) -> KrigingResult:
     if ikrige == 0:
@@ -141,14 +236,9 @@ def kt3d_from_params(p: Kt3dParams) -> dict[str, Any]:
         nb = Neighbourhood.build(xyz).query(targets, params)
     else:
         targets = xyz_all
-        # kt3d leaves out every sample at the target's location and, with a drill-hole
-        # column, every sample of the target's hole: a "hole" id per location (or hole)
-        if p.col_dh > 0:
-            ids = np.array([repr(float(h)) for h in arr[:, p.col_dh - 1]], dtype=object)
-        else:
-            ids = np.array([repr(tuple(map(float, r))) for r in xyz_all], dtype=object)
-        nb = Neighbourhood.build(xyz, hole=ids[used]).query(targets, params,
-                                                           exclude_hole=ids)
+        dh_all = arr[:, p.col_dh - 1] if p.col_dh > 0 else None
+        nb = kt3d_cross_neighbours(xyz, targets, params,
+                                   None if dh_all is None else dh_all[used], dh_all)
     res = _krige(p.ikrige, p.skmean, xyz, v, targets, p.model, nb, disc)
     ok = nb.estimated & (nb.count >= 1)
     if p.ikrige == 1:
