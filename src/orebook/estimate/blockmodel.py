@@ -173,9 +173,9 @@ def _column_array(name: str, values: Any, n: int) -> np.ndarray:
     elif kind in "US":
         a = a.astype(str).astype(object)
     elif kind == "O":
-        bad = [i for i, v in enumerate(a.tolist()) if not isinstance(v, str)]
-        if bad:
-            i = bad[0]
+        # pandas' compiled type inference answers "string" only if every value is a str
+        if a.size and pd.api.types.infer_dtype(a, skipna=False) != "string":
+            i = next(i for i, v in enumerate(a.tolist()) if not isinstance(v, str))
             raise ParameterError(f"column {name!r}: value {a[i]!r} at position {i} is not "
                                  "text; a column holds numbers, booleans or text "
                                  "(an empty text is \"\")")
