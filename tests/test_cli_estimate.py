@@ -189,3 +189,26 @@ def test_estimate_with_block_domains(folder):
     assert np.isnan(m["cu_idw_estimate"][~ox]).all()
     assert np.isfinite(m["cu_estimate"]).all()
     assert "domain ox" in res.output
+
+
+def test_estimate_on_a_local_dask_cluster_gives_the_same_model(folder):
+    res = invoke("estimate", folder / "plan.toml")
+    assert res.exit_code == 0, res.output
+    local = BlockModel.load_parquet(folder / "model.parquet")
+    (folder / "model.parquet").rename(folder / "local.parquet")
+    res = invoke("estimate", folder / "plan.toml", "--workers", 2, "--tile", 2, 2, 2)
+    assert res.exit_code == 0, res.output
+    assert "tiles" in res.output                 # the scheduler line names the tiles
+    dask = BlockModel.load_parquet(folder / "model.parquet")
+    assert np.array_equal(local.index, dask.index)
+    for col in ("cu_estimate", "cu_variance", "cu_nsamples", "cu_idw_estimate", "domain"):
+        a, b = local[col], dask[col]
+        if a.dtype.kind == "f":
+            assert np.array_equal(a, b, equal_nan=True), col
+        else:
+            assert np.array_equal(a, b), col
+
+
+def test_estimate_executor_errors_are_one_line(folder):
+    res = invoke("estimate", folder / "plan.toml", "--executor", "spark")
+    assert res.exit_code == 1 and "error:" in res.output and "spark" in res.output

@@ -18,16 +18,32 @@ from ._shared import console, fail, print_frame, steps
 @app.command()
 def estimate(
     plan: Annotated[Path, typer.Argument(help="An estimation plan (TOML); see docs/estimate.md.")],
+    executor: Annotated[str | None, typer.Option(
+        "--executor", help="local (threads, the default) or dask; overrides the plan's "
+        "[executor] table.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Start a local Dask cluster of this many worker processes.")] = None,
+    tile: Annotated[tuple[int, int, int] | None, typer.Option(
+        "--tile", help="Blocks per Dask task along X, Y, Z (default 64 64 64).")] = None,
 ) -> None:
-    """Estimate the variables of a plan into one block model (Parquet) and record the run."""
-    from orebook.estimate.plan import read_plan, run_plan
+    """Estimate the variables of a plan into one block model (Parquet) and record the run,
+    here or on a Dask cluster (docs/distributed.md)."""
+    from orebook.estimate.distributed import executor_of_plan
+    from orebook.estimate.plan import read_plan
     from orebook.io.runlog import write_run_record
 
     try:
         p = read_plan(plan)
-        with steps(len(p.steps) + 1) as step:
-            step("Reading samples")
-            out, summaries = run_plan(p, progress=step)
+        ex = executor_of_plan(p).with_options(kind=executor, scheduler=scheduler,
+                                              workers=workers, tile=tile)
+        if ex.kind == "local":
+            with steps(len(p.steps) + 1) as step:
+                step("Reading samples")
+                out, summaries = ex.run(p, local_progress=step)
+        else:
+            out, summaries = _run_on_dask(ex, p)
         for s, summary in zip(p.steps, summaries):
             where = f", domain {s.domain}" if s.domain is not None else ""
             print_frame(summary, f"{s.variable} ({s.method}{where}): blocks per pass")
@@ -41,6 +57,25 @@ def estimate(
     except OrebookError as exc:
         raise fail(exc) from None
     console.print(f"Block model: {out} (run record {out.with_suffix('.run.toml')})")
+
+
+def _run_on_dask(ex, plan):
+    """Run ``plan`` with the Dask executor ``ex`` under a progress bar over its tiles."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn)
+
+    from ._shared import err_console
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("Dask tiles", total=None)
+
+        def progress(done: int, total: int, message: str | None = None) -> None:
+            if done == 0 and message:
+                console.print(message)
+            bar.update(task, completed=done, total=total)
+
+        return ex.run(plan, progress=progress)
 
 
 def _file_name(text: str) -> str:
