@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python benchmarks/variogram.py
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/krige3d.py
+	$(BIN)/python benchmarks/resources.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis demo-output
