@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ConventionError", "InputError", "LedgerError", "OrebookError", "ParameterError"]
+__all__ = [
+    "ConflictError",
+    "ConventionError",
+    "InputError",
+    "LedgerError",
+    "NotFoundError",
+    "OrebookError",
+    "ParameterError",
+]
 
 
 class OrebookError(Exception):
@@ -51,6 +59,15 @@ class InputError(OrebookError, ValueError):
 
 class ParameterError(OrebookError, ValueError):
     """A parameter given by the user is out of its allowed range or of the wrong kind."""
+
+
+class NotFoundError(OrebookError, LookupError):
+    """A record asked for by name or id does not exist (a deposit, a user, an estimate)."""
+
+
+class ConflictError(OrebookError, ValueError):
+    """A write that conflicts with what is stored: a name already taken, or a record changed
+    by someone else since it was read (a stale version)."""
 
 
 class ConventionError(OrebookError, ValueError):

@@ -49,3 +49,15 @@ def add_estimate(engine, deposit: str, effective_date: dt.date,
         s.add(est)
         s.flush()
         return est.id
+
+
+def table_counts(engine) -> dict[str, int]:
+    """Rows in every table of the registry (to show that a refused write changed nothing)."""
+    from sqlalchemy import func, inspect
+
+    from orebook.balance.schema import Base
+
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in Base.metadata.tables.items() if name in present}

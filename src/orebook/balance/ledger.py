@@ -512,9 +512,18 @@ def _names(s: Session) -> dict[str, dict[int, str]]:
 
 
 def _deposit(s: Session, name: str) -> Deposit:
+    """The deposit by name or alias: exactly as written, else without regard to case."""
     dep = s.scalar(select(Deposit).where(Deposit.name == name))
     if dep is None:
         dep = s.scalar(select(Deposit).join(DepositAlias).where(DepositAlias.alias == name))
+    if dep is None and isinstance(name, str):
+        key = name.strip().lower()
+        dep = s.scalars(select(Deposit).where(func.lower(Deposit.name) == key)
+                        .order_by(Deposit.id)).first()
+        if dep is None:
+            dep = s.scalars(select(Deposit).join(DepositAlias)
+                            .where(func.lower(DepositAlias.alias) == key)
+                            .order_by(Deposit.id)).first()
     if dep is None:
         raise ParameterError(f"deposit {name!r}: not in the registry (name or alias)")
     return dep
@@ -522,6 +531,10 @@ def _deposit(s: Session, name: str) -> Deposit:
 
 def _commodity(s: Session, code: str) -> Commodity:
     com = s.scalar(select(Commodity).where(Commodity.code == code))
+    if com is None and isinstance(code, str):
+        com = s.scalars(select(Commodity).where(func.lower(Commodity.code)
+                                                == code.strip().lower())
+                        .order_by(Commodity.id)).first()
     if com is None:
         raise ParameterError(f"commodity {code!r}: not in the registry")
     return com

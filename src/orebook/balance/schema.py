@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -26,12 +27,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "CATEGORIES",
+    "CONDITION_KINDS",
     "DEPOSIT_STATUSES",
     "FUNDS",
     "GROUPS",
@@ -41,6 +44,7 @@ __all__ = [
     "Base",
     "ClosedYear",
     "Commodity",
+    "Condition",
     "Deposit",
     "DepositAlias",
     "Estimate",
@@ -71,6 +75,8 @@ MOVEMENT_KINDS = (
 )
 DEPOSIT_STATUSES = ("developed", "being prepared", "being explored", "reserve", "conserved")
 FUNDS = ("distributed", "undistributed")
+#: Conditions (cut-offs, minimum thickness…) are approved for a time or for good.
+CONDITION_KINDS = ("temporary", "permanent")
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -148,6 +154,10 @@ class Deposit(Base):
     fund: Mapped[str] = mapped_column(String(20), default="undistributed")
     longitude_deg: Mapped[float | None] = mapped_column(Double)
     latitude_deg: Mapped[float | None] = mapped_column(Double)
+    #: the sources place the deposit in ``admin_unit`` without certainty
+    district_uncertain: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
+    note: Mapped[str | None] = mapped_column(Text)
 
     admin_unit: Mapped[AdminUnit | None] = relationship()
     aliases: Mapped[list[DepositAlias]] = relationship(back_populates="deposit")
@@ -191,6 +201,11 @@ class Estimate(Base):
     effective_date: Mapped[dt.date] = mapped_column(Date)
     author: Mapped[str | None] = mapped_column(String(300))
     document: Mapped[str | None] = mapped_column(String(300))
+    #: the conditions (cut-offs…) the estimate was made under
+    condition_id: Mapped[int | None] = mapped_column(ForeignKey("conditions.id"))
+    #: ``parameters_hash`` of the estimate record ("sha256:…") and where the record came from
+    parameters_hash: Mapped[str | None] = mapped_column(String(100), index=True)
+    source: Mapped[str | None] = mapped_column(String(300))
 
     lines: Mapped[list[EstimateLine]] = relationship(back_populates="estimate")
 
@@ -229,6 +244,36 @@ class Approval(Base):
     decision: Mapped[str] = mapped_column(String(20))  # approved, rejected, returned
 
 
+class Condition(Base):
+    """Conditions for estimating one commodity of a deposit, with the protocol approving them.
+
+    Grades are in the commodity's ``grade_unit``; ``min_metre_grade`` is the minimum
+    metre-percent (metre-gram per tonne…): thickness (m) × grade.
+    """
+
+    __tablename__ = "conditions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CONDITION_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposits.id"), index=True)
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"))
+    edge_cutoff: Mapped[float | None] = mapped_column(Double)  # cut-off of the edge sample
+    contour_cutoff: Mapped[float | None] = mapped_column(Double)  # cut-off of the ore contour
+    min_block_grade: Mapped[float | None] = mapped_column(Double)
+    min_thickness_m: Mapped[float | None] = mapped_column(Double)  # minimum mineable thickness
+    max_barren_m: Mapped[float | None] = mapped_column(Double)  # maximum barren interlayer
+    min_metre_grade: Mapped[float | None] = mapped_column(Double)
+    kind: Mapped[str] = mapped_column(String(20), default="permanent")
+    protocol: Mapped[str] = mapped_column(String(100))
+    approved_on: Mapped[dt.date] = mapped_column(Date)
+    #: the approval of the estimate the conditions came with (created after the tables: the
+    #: estimates → conditions → approvals → estimates references form a cycle)
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id", use_alter=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class LedgerHead(Base):
     """One row per deposit × commodity: the row writers lock (``SELECT … FOR UPDATE``)."""
 
@@ -247,8 +292,9 @@ class Movement(Base):
         CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind"),
         CheckConstraint(_in("category", CATEGORIES), name="category"),
         CheckConstraint(_in("grp", GROUPS), name="grp"),
+        # covering: a balance or report scan reads the index alone, never the table
         Index("ix_movements_line", "deposit_id", "commodity_id", "category", "grp",
-              "effective_date"),
+              "effective_date", "kind", "ore", "metal"),
         Index("ix_movements_date", "effective_date"),
     )
 
@@ -314,3 +360,9 @@ class PublishedTotal(Base):
     source: Mapped[str] = mapped_column(Text)
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     quoted_by: Mapped[str | None] = mapped_column(String(300))
+    #: the date the figure refers to, where it can be told ("until 1993" → 1993-01-01)
+    as_of_date: Mapped[dt.date | None] = mapped_column(Date)
+    deposit_count: Mapped[int | None] = mapped_column(Integer)  # "for 34 deposits"
+    #: the figure is approximate, of another class (a resource), or of uncertain extent
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    note: Mapped[str | None] = mapped_column(Text)

@@ -22,9 +22,9 @@ anonymous visitors may ``read`` and nothing else.
 
 from __future__ import annotations
 
-__all__ = ["ACTIONS", "PERMISSIONS", "ROLES", "allowed"]
+from orebook.balance.accounts import ROLES
 
-ROLES = ("viewer", "geologist", "commission", "registrar", "admin")
+__all__ = ["ACTIONS", "PERMISSIONS", "ROLES", "allowed"]
 
 #: action → the roles that may take it
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,80 +1,25 @@
-"""Passwords, API tokens, session cookies and CSRF tokens for the balance service.
+"""Session cookies and CSRF tokens of the balance service.
 
-- Passwords are hashed with Argon2id (``argon2-cffi``'s defaults, RFC 9106 low-memory profile);
-  a hash made with older parameters is re-hashed at the next successful login
-  (:func:`needs_rehash`).
-- API tokens are 32 random bytes shown once; only their SHA-256 is stored, so a leaked database
-  does not leak usable tokens.
+(Passwords and API tokens are the accounts' business: ``orebook.balance.accounts``.)
+
 - Sessions are signed, timestamped cookies (``itsdangerous``) carrying the user id and the
-  account's ``session_version``; bumping the version (password change, deactivation) ends every
-  session of the account.
+  account's ``session_version``; a password change, role change or deactivation bumps the
+  version and so ends every session of the account.
 - CSRF: each session carries a random ``csrf`` value; every form posts it back and
   :func:`csrf_ok` compares in constant time (the synchroniser-token pattern).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-__all__ = [
-    "SessionData",
-    "SessionSigner",
-    "csrf_ok",
-    "hash_password",
-    "hash_token",
-    "needs_rehash",
-    "new_token",
-    "verify_password",
-]
+from orebook.errors import ParameterError
 
-_HASHER = PasswordHasher()
-MIN_PASSWORD = 10
-MAX_PASSWORD = 1024
-
-
-def hash_password(password: str) -> str:
-    """The Argon2id hash of ``password`` (at least 10, at most 1024 characters)."""
-    from orebook.errors import ParameterError
-
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ParameterError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    return _HASHER.hash(password)
-
-
-def verify_password(stored_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``stored_hash`` (never raises for a wrong password or a
-    damaged hash)."""
-    if not isinstance(password, str) or len(password) > MAX_PASSWORD:
-        return False
-    try:
-        return _HASHER.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(stored_hash: str) -> bool:
-    """Whether the hash was made with other parameters than today's defaults."""
-    try:
-        return _HASHER.check_needs_rehash(stored_hash)
-    except (InvalidHashError, ValueError):
-        return True
-
-
-def new_token() -> str:
-    """A new API token (43 URL-safe characters, 256 bits), to show once to its owner."""
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    """The stored form of an API token: its SHA-256 in hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+__all__ = ["SessionData", "SessionSigner", "csrf_ok"]
 
 
 @dataclass(frozen=True)
@@ -93,11 +38,9 @@ class SessionSigner:
     """
 
     def __init__(self, secret_key: str, *, max_age_s: int = 12 * 3600) -> None:
-        from orebook.errors import ParameterError
-
         if not isinstance(secret_key, str) or len(secret_key) < 32:
-            raise ParameterError("the secret key has at least 32 characters "
-                                 "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+            raise ParameterError("the secret key has at least 32 characters (e.g. "
+                                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
         self._s = URLSafeTimedSerializer(secret_key, salt="orebook-session")
         self.max_age_s = max_age_s
 
@@ -117,7 +60,7 @@ class SessionSigner:
         except (BadSignature, SignatureExpired, ValueError, TypeError):
             return None
         if (not isinstance(value, list) or len(value) != 3
-                or not all(isinstance(v, t) for v, t in zip(value, (int, int, str)))):
+                or not all(type(v) is t for v, t in zip(value, (int, int, str)))):
             return None
         return SessionData(*value)
 
