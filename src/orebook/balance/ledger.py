@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from orebook.balance.db import write_engine
@@ -353,13 +353,25 @@ class Ledger:
                         f"transfers in {year} do not net to zero (ore {ore:g}, metal {metal:g})",
                         deposit=names["deposit"][dep_id], commodity=names["commodity"][com_id],
                         by=max(abs(ore), abs(metal)))
-            closing = _sums(s, end)
+            if last is not None:
+                # the end of the year = the frozen start (checked above) + the year's movements:
+                # one scan of the year, not of the whole ledger
+                closing = dict(frozen)
+                for key, (ore, metal) in _sums(s, end, since=start, keep_zero=True).items():
+                    fo, fm = closing.get(key, (0.0, 0.0))
+                    closing[key] = (fo + ore, fm + metal)
+                closing = {k: v for k, v in closing.items()
+                           if abs(v[0]) > TOLERANCE or abs(v[1]) > TOLERANCE}
+            else:
+                closing = _sums(s, end)
             for key, (ore, metal) in closing.items():
                 _check_quantities(names, key, ore, metal, end)
             s.add(ClosedYear(year=year))
             s.flush()
-            s.add_all(YearBalance(year=year, deposit_id=k[0], commodity_id=k[1], category=k[2],
-                                  group=k[3], ore=v[0], metal=v[1]) for k, v in closing.items())
+            if closing:
+                s.execute(insert(YearBalance.__table__), [
+                    {"year": year, "deposit_id": k[0], "commodity_id": k[1], "category": k[2],
+                     "grp": k[3], "ore": v[0], "metal": v[1]} for k, v in closing.items()])
             return _lines(names, closing)
 
     # ---------------------------------------------------------------- reads
@@ -541,8 +553,14 @@ def _commodity(s: Session, code: str) -> Commodity:
 
 
 def _sums(s: Session, as_of: dt.date, *, deposit_id: int | None = None,
-          commodity_ids: list[int] | None = None) -> dict[tuple, tuple[float, float]]:
+          commodity_ids: list[int] | None = None, since: dt.date | None = None,
+          keep_zero: bool = False) -> dict[tuple, tuple[float, float]]:
+    """Ore and metal per line summed over the movements dated before ``as_of`` (and on or
+    after ``since``); lines within :data:`TOLERANCE` of zero are left out unless
+    ``keep_zero``."""
     conds = [Movement.effective_date < as_of]
+    if since is not None:
+        conds.append(Movement.effective_date >= since)
     if deposit_id is not None:
         conds.append(Movement.deposit_id == deposit_id)
     if commodity_ids is not None:
@@ -553,7 +571,7 @@ def _sums(s: Session, as_of: dt.date, *, deposit_id: int | None = None,
         .where(and_(*conds))
         .group_by(Movement.deposit_id, Movement.commodity_id, Movement.category, Movement.group))
     return {(d, c, cat, grp): (ore, metal) for d, c, cat, grp, ore, metal in rows
-            if abs(ore) > TOLERANCE or abs(metal) > TOLERANCE}
+            if keep_zero or abs(ore) > TOLERANCE or abs(metal) > TOLERANCE}
 
 
 def _lines(names: dict, sums: dict[tuple, tuple[float, float]]) -> list[BalanceLine]:
