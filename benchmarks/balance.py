@@ -13,7 +13,10 @@ The tables are written as CSV files first (not timed), then timed:
   PostgreSQL the server's share is not counted), which tell a busy machine from a slow load;
 - **report**: the yearly national report, ``orebook.balance.reports.yearly_form(engine, 2024,
   by=("district", "commodity"))``, and ``totals(engine, 2025-01-01, by=("district",
-  "commodity"))``, each checked against sums computed from the generated arrays with NumPy.
+  "commodity"))``, each checked against sums computed from the generated arrays with NumPy —
+  first on the open ledger (``open_*``), then after closing 1995–2023 as a survey does each
+  year (``close_years_s``: all 29 closings), when the reports start from the last frozen
+  balance.
 
 On SQLite (a file in ``--folder``) and on PostgreSQL: a throwaway server started with the
 ``initdb``/``pg_ctl`` on PATH (as the tests do), or ``--postgres URL`` of an empty database.
@@ -191,12 +194,23 @@ def run_backend(name: str, url: str, folder: Path, g: dict) -> dict:
         t, c = time.perf_counter(), time.process_time()
         result = import_tables(engine, [folder])
         t_load, c_load = time.perf_counter() - t, time.process_time() - c
+        open_form, open_totals, how = report(engine, g)
+        # a survey closes each year as at 1 January: the report then starts from the last
+        # frozen balance and reads one year of movements
+        from orebook.balance import Ledger
+
+        ledger = Ledger(engine)
+        t = time.perf_counter()
+        for year in range(FIRST_YEAR, int(g["years"][-1])):
+            ledger.close_year(year)
+        t_close = time.perf_counter() - t
         t_form, t_totals, how = report(engine, g)
     finally:
         engine.dispose()
     return {"backend": name, "movements": result.written["movements"], "load_s": t_load,
-            "load_cpu_s": c_load,
-            "yearly_form_s": t_form, "totals_s": t_totals, "report": how}
+            "load_cpu_s": c_load, "open_form_s": open_form, "open_totals_s": open_totals,
+            "close_years_s": t_close, "yearly_form_s": t_form, "totals_s": t_totals,
+            "report": how}
 
 
 def main() -> None:
