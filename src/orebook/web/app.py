@@ -16,7 +16,7 @@ __all__ = ["create_app"]
 def create_app(settings: Settings, *, engine=None) -> FastAPI:
     """The service over the registry at ``settings.db_url`` (already migrated: ``orebook
     balance init`` or ``orebook serve`` does it)."""
-    from orebook.web import accounts_api
+    from orebook.web import accounts_api, api, pages
 
     app = FastAPI(title="orebook: the state balance of mineral reserves", version=__version__,
                   docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
@@ -25,6 +25,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.signer = SessionSigner(settings.secret_key, max_age_s=settings.session_max_age_s)
     install_error_handlers(app)
     app.include_router(accounts_api.router)
+    app.include_router(api.router)
+    app.include_router(pages.router)
 
     @app.get("/api/health", tags=["service"])
     def health() -> dict:
