@@ -445,26 +445,45 @@ def test_xlsx_inputs(data):
 
 
 # ---------------------------------------------------------------------------- demo
-def test_demo_writes_its_outputs(tmp_path):
+def test_demo_runs_the_chain_and_enters_the_balance(tmp_path):
+    """``orebook demo`` end to end: the estimate is within the stated tolerance of the
+    generator's truth, and the demo balance is the hand-computed one."""
+    import datetime as dt
+    import re
+
+    from orebook.balance import Ledger, engine_from_url
+    from orebook.demo_balance import OLD_HILL_2026
+    from orebook.io.estimate_record import read_estimate_record
+
     out = tmp_path / "demo"
     r = run("demo", "--out", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
-    report = rows(out / "validation.csv")
-    assert report[0] == REPORT_HEADER
-    comps = pd.read_csv(out / "composites.csv")
-    assert list(comps.columns[:8]) == COMPOSITE_HEADER
-    assert "Cu_pct" in comps.columns and len(comps) > 1000
-    assert ((comps["to"] - comps["from"]) >= 2 - 1e-9).all()   # residuals merged
-    assert (out / "composites_cu.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # the geostatistics part: a model that loads, fitted to the experimental variograms written
-    from orebook.geostats import load_model, variograms_from_frame
-
-    model = load_model(out / "cu_model.toml")
-    evs = variograms_from_frame(pd.read_csv(out / "cu_experimental.csv"))
-    assert [(ev.direction.azimuth, ev.direction.dip) for ev in evs] == [(0, 0), (90, 0),
-                                                                         (0, -90)]
-    assert model.sill == pytest.approx(np.nanmax([np.nanmax(ev.value) for ev in evs]),
-                                       rel=0.5)  # the fitted sill is of the data's order
-    for name in ("cu_probability.png", "cu_declustering.png", "cu_variograms.png"):
-        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert "HTML report:" in r.stdout
+    # the estimate against the truth at the cut-off (0.5 g/t): metal within ±15 %
+    truth = pd.read_csv(out / "run" / "resources" / "truth.csv")
+    at = truth.loc[(truth["cutoff"] - 0.5).abs().idxmin()]
+    assert abs(at["metal_est_kg"] / at["metal_true_kg"] - 1) < 0.15
+    # the balance: Old Hill as computed by hand; the demo vein holds exactly the record
+    record = read_estimate_record(out / "run" / "resources" / "estimate_record.json")
+    eng = engine_from_url(f"sqlite:///{out / 'balance' / 'balance.sqlite'}")
+    ledger = Ledger(eng)
+    old = {(b.category, b.group): (b.ore, b.metal)
+           for b in ledger.balance(dt.date(2026, 2, 1), deposit="Old Hill")}
+    vein = {(b.category, b.group): (b.ore, b.metal)
+            for b in ledger.balance(dt.date(2026, 2, 1), deposit="Demo vein")}
+    eng.dispose()
+    assert old.keys() == OLD_HILL_2026.keys()
+    for k, (ore, metal) in OLD_HILL_2026.items():
+        assert old[k] == pytest.approx((ore, metal))
+    want = {(ln.category, ln.group): (ln.ore, ln.metal) for ln in record.lines
+            if ln.ore > 0 or ln.metal > 0}
+    assert vein.keys() == want.keys()
+    for k, v in want.items():
+        assert vein[k] == pytest.approx(v)
+    # the reports and the run report
+    for name in ("yearly_form_2026.xlsx", "district_totals.xlsx"):
+        assert (out / "balance" / name).read_bytes()[:2] == b"PK"
+    html = (out / "run" / "report" / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']https?://""", html)
+    assert (out / "run" / "report" / "statement.pdf").read_bytes()[:4] == b"%PDF"

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     geostats,
     gslib,
     report,
+    run,
     serve,
 )
 from ._app import app
