@@ -20,6 +20,12 @@ __all__ = ["TABLE_SUFFIXES", "atomic_output", "write_table", "write_text_atomic"
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
+# mkstemp makes files readable by their owner only; a finished output gets the mode a plain
+# open() would give it (0o666 less the umask, read once here: os.umask is process-wide)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
@@ -36,6 +42,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
