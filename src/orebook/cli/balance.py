@@ -369,3 +369,33 @@ def reconcile_(
             console.print("Wrote " + ", ".join(map(str, written)))
     except OrebookError as exc:
         raise fail(exc) from None
+
+
+@balance_app.command("geopackage")
+def geopackage(
+    out: Annotated[Path, typer.Argument(help="The GeoPackage to write (.gpkg).")],
+    db: Db = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Reserves as at this date (YYYY-MM-DD; default today).")] = None,
+) -> None:
+    """Deposit locations (EPSG:4326 points) with their district, status, fund and reserves
+    per commodity, as a GeoPackage for a GIS."""
+    from orebook.balance.geo import write_deposits_geopackage
+
+    try:
+        when = None
+        if as_of is not None:
+            try:
+                when = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise ParameterError(f"--as-of: expected YYYY-MM-DD, got {as_of!r}") from None
+        engine = open_registry(db)
+        try:
+            path, n, missing = write_deposits_geopackage(engine, out, as_of=when)
+        finally:
+            engine.dispose()
+    except OrebookError as exc:
+        raise fail(exc) from None
+    console.print(f"Wrote {n:,} deposits to {path} (layer 'deposits')", highlight=False)
+    if missing:
+        console.print(f"Left out, no location: {', '.join(missing)}", highlight=False)
