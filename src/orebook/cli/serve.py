@@ -43,7 +43,7 @@ def _secret_key(db_url: str, key_file: Path | None) -> str:
 def serve(
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the SQLite "
                                            "registry orebook-balance.sqlite here; or "
-                                           "OREBOOK_DB).")] = None,
+                                           "OREBOOK_BALANCE_DB).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     create_admin: Annotated[str | None, typer.Option(
@@ -62,7 +62,7 @@ def serve(
     from orebook.balance.accounts import create_user
     from orebook.web.settings import Settings
 
-    url = db or os.environ.get("OREBOOK_DB") or DEFAULT_URL
+    url = db or os.environ.get("OREBOOK_BALANCE_DB") or DEFAULT_URL
     try:
         upgrade(url)
         key = _secret_key(url, secret_key_file)

@@ -1,14 +1,11 @@
 """The service's settings: one typed object, from arguments or the environment.
 
-=====================  =========================================================  ==========
-environment variable   meaning                                                    default
-=====================  =========================================================  ==========
-``OREBOOK_DB``         database URL                                               the SQLite
-                                                                                  registry
-``OREBOOK_SECRET_KEY`` key that signs session cookies (≥ 32 characters)           required*
-``OREBOOK_PUBLIC``     ``1``: anonymous visitors may read (public read-only mode) ``0``
-``OREBOOK_SECURE``     ``1``: cookies only over HTTPS (set behind a TLS proxy)    ``0``
-=====================  =========================================================  ==========
+- ``OREBOOK_BALANCE_DB``: the database URL, as for ``orebook balance`` (default: the SQLite
+  registry ``orebook-balance.sqlite`` in the current folder);
+- ``OREBOOK_SECRET_KEY``: the key that signs session cookies (at least 32 characters;
+  required*);
+- ``OREBOOK_PUBLIC=1``: anonymous visitors may read (public read-only mode; default off);
+- ``OREBOOK_SECURE=1``: cookies only over HTTPS (set it behind a TLS proxy; default off).
 
 \\* ``orebook serve`` creates a random key and keeps it in a file beside a SQLite database
 (mode 600) when none is given, so sessions survive a restart; with PostgreSQL the key must
@@ -52,7 +49,7 @@ class Settings:
         from orebook.balance import DEFAULT_URL
 
         values = {
-            "db_url": os.environ.get("OREBOOK_DB", DEFAULT_URL),
+            "db_url": os.environ.get("OREBOOK_BALANCE_DB", DEFAULT_URL),
             "secret_key": os.environ.get("OREBOOK_SECRET_KEY", ""),
             "public_read": os.environ.get("OREBOOK_PUBLIC", "0") == "1",
             "secure_cookies": os.environ.get("OREBOOK_SECURE", "0") == "1",
