@@ -274,3 +274,48 @@ max_samples = 24
     theirs = BlockModel.load_parquet(project.out / "estimate" / "model.parquet")
     np.testing.assert_array_equal(ours["Au_gpt_estimate"], theirs["Au_gpt_estimate"])
     assert "variography" in (run / "estimate" / "plan.toml").read_text("utf-8")   # its model
+
+
+def test_the_report_renders_in_headless_chromium(first, tmp_path):
+    """Every section of the HTML report renders in a real browser, every image loads, and the
+    console stays clean; the screenshot is kept in the test's folder."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not shutil.os.path.exists(chromium):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    project, _ = first
+    report = project.out / "report" / "report.html"
+    errors = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            requests = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(report.as_uri())
+            for key, _title in SECTIONS:
+                section = page.locator(f"section#{key}")
+                if section.count():
+                    assert section.is_visible(), key
+            broken = page.evaluate(
+                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".length")
+            assert broken == 0
+            assert page.evaluate("document.images.length") >= 5
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests)   # nothing from a network
+    assert (tmp_path / "report.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
