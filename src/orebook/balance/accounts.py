@@ -18,6 +18,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -70,6 +72,7 @@ MAX_PASSWORD = 1024
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("orebook-dummy-password")
+_TOKEN_TOUCH_S = 60.0   # last_used_at of an API token is written at most this often
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -133,6 +136,16 @@ class UserInfo:
     session_version: int
 
 
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Session]:
+    """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE`` on SQLite),
+    so two writers queue instead of failing on a lock upgrade."""
+    from orebook.balance.db import write_engine
+
+    with Session(write_engine(engine), expire_on_commit=False) as s, s.begin():
+        yield s
+
+
 def _info(u: User) -> UserInfo:
     return UserInfo(u.id, u.username, u.full_name, u.role, u.active, u.session_version)
 
@@ -184,7 +197,7 @@ def create_user(engine: Engine, username: str, password: str, role: str, *,
         raise ParameterError("a full name has at most 200 characters")
     pw = hash_password(password)
     try:
-        with Session(engine, expire_on_commit=False) as s, s.begin():
+        with _writing(engine) as s:
             user = User(username=username, full_name=full_name, password_hash=pw, role=role,
                         active=True, session_version=0)
             s.add(user)
@@ -211,7 +224,7 @@ def list_users(engine: Engine) -> list[UserInfo]:
 def authenticate(engine: Engine, username: str, password: str) -> UserInfo | None:
     """The active account whose password this is, or ``None`` (an unknown name costs the same
     time as a wrong password). An outdated hash is replaced."""
-    with Session(engine, expire_on_commit=False) as s, s.begin():
+    with Session(engine) as s:
         user = s.scalar(select(User).where(User.username == username)) \
             if isinstance(username, str) and len(username) <= 100 else None
         if user is None:
@@ -219,16 +232,19 @@ def authenticate(engine: Engine, username: str, password: str) -> UserInfo | Non
             return None
         if not verify_password(user.password_hash, password) or not user.active:
             return None
-        if _HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = _HASHER.hash(password)
-        return _info(user)
+        info, stale = _info(user), _HASHER.check_needs_rehash(user.password_hash)
+    if stale:
+        with _writing(engine) as s:
+            s.execute(update(User).where(User.id == info.id)
+                      .values(password_hash=_HASHER.hash(password)))
+    return info
 
 
 def set_password(engine: Engine, user_id: int, password: str, *,
                  by: UserInfo | None = None) -> None:
     """Change a password; every open session of the account ends."""
     pw = hash_password(password)
-    with Session(engine) as s, s.begin():
+    with _writing(engine) as s:
         user = _user(s, user_id)
         user.password_hash = pw
         user.session_version += 1
@@ -240,7 +256,7 @@ def update_user(engine: Engine, user_id: int, *, role: str | None = None,
                 by: UserInfo | None = None) -> UserInfo:
     """Change a role, (de)activate an account or rename it; a role change or deactivation
     ends the account's open sessions."""
-    with Session(engine, expire_on_commit=False) as s, s.begin():
+    with _writing(engine) as s:
         user = _user(s, user_id)
         changes = []
         if role is not None and role != user.role:
@@ -276,7 +292,7 @@ def create_api_token(engine: Engine, user_id: int, name: str, *,
     if not isinstance(name, str) or not 1 <= len(name) <= 100:
         raise ParameterError("a token name has 1 to 100 characters")
     token = secrets.token_urlsafe(32)
-    with Session(engine, expire_on_commit=False) as s, s.begin():
+    with _writing(engine) as s:
         user = _user(s, user_id)
         row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), revoked=False)
         s.add(row)
@@ -286,24 +302,34 @@ def create_api_token(engine: Engine, user_id: int, name: str, *,
 
 
 def user_for_token(engine: Engine, token: str) -> UserInfo | None:
-    """The active user a (not revoked) token belongs to, or ``None``."""
+    """The active user a (not revoked) token belongs to, or ``None``.
+
+    Reading is a read-only transaction; ``last_used_at`` is written at most once a minute per
+    token, in a short write transaction of its own (``BEGIN IMMEDIATE`` on SQLite), so that
+    many scripts reading at once never contend for the write lock."""
     if not isinstance(token, str) or not 10 <= len(token) <= 200:
         return None
-    with Session(engine, expire_on_commit=False) as s, s.begin():
+    with Session(engine) as s:
         row = s.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         if row is None or row.revoked:
             return None
         user = s.get(User, row.user_id)
         if user is None or not user.active:
             return None
-        s.execute(update(ApiToken).where(ApiToken.id == row.id)
-                  .values(last_used_at=func.now()))
-        return _info(user)
+        info, token_id, last = _info(user), row.id, row.last_used_at
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if last is None or (now - last).total_seconds() > _TOKEN_TOUCH_S:
+        from orebook.balance.db import write_engine
+
+        with Session(write_engine(engine)) as s, s.begin():
+            s.execute(update(ApiToken).where(ApiToken.id == token_id)
+                      .values(last_used_at=now))
+    return info
 
 
 def revoke_api_token(engine: Engine, token_id: int, *, by: UserInfo | None = None) -> None:
     """Revoke a token (kept, marked revoked)."""
-    with Session(engine) as s, s.begin():
+    with _writing(engine) as s:
         row = s.get(ApiToken, token_id)
         if row is None:
             raise NotFoundError(f"no API token with id {token_id}")
@@ -326,7 +352,7 @@ def record_audit(engine_or_session: Engine | Session, by: UserInfo | None, actio
     if isinstance(engine_or_session, Session):
         _audit(engine_or_session, by, action, target, detail)
         return
-    with Session(engine_or_session) as s, s.begin():
+    with _writing(engine_or_session) as s:
         _audit(s, by, action, target, detail)
 
 

@@ -56,6 +56,9 @@ def serve(
     ] = None,
     setup_only: Annotated[bool, typer.Option("--setup-only", help="Migrate the database and "
                                              "create the admin, then exit.")] = False,
+    log_level: Annotated[str, typer.Option(
+        "--log-level", help="Server log level: debug, info (every request), warning, error."
+    )] = "info",
 ) -> None:
     """Serve the state balance in a browser and as a JSON API (docs at /api/docs)."""
     from orebook.balance import DEFAULT_URL, engine_from_url, upgrade
@@ -83,4 +86,7 @@ def serve(
     from orebook.web.app import create_app
 
     console.print(f"orebook serves {url} on http://{host}:{port}/ (API docs: /api/docs)")
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise fail(ParameterError(f"--log-level: expected debug, info, warning or error, got "
+                                  f"{log_level!r}"))
+    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level=log_level)
