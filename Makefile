@@ -27,6 +27,9 @@ bench: setup
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/krige3d.py
 	$(BIN)/python benchmarks/resources.py
+	$(BIN)/python benchmarks/balance.py
+	$(BIN)/python benchmarks/distributed.py --size medium
+	$(BIN)/python benchmarks/web_load.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis demo-output
