@@ -631,7 +631,7 @@ def run_project(project: Project, *, out: str | Path | None = None,
 
     from .project_stages import SPECS, StageContext
 
-    folder = Path(out) if out is not None else project.out
+    folder = (Path(out) if out is not None else Path(project.out)).resolve()
     names = list(STAGES)
     if only:
         bad = [s for s in only if s not in STAGES]

@@ -319,3 +319,13 @@ def test_the_report_renders_in_headless_chromium(first, tmp_path):
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_relative_run_folder_works(tmp_path, monkeypatch):
+    """``orebook run … --out run`` (and ``orebook demo``) from the current folder."""
+    project = read_project(write_project(tmp_path / "p"))
+    monkeypatch.chdir(tmp_path)
+    results = run_project(project, out="rel-run", only=["drillholes", "composites", "statistics",
+                                                        "variography", "estimate"])
+    assert [r.status for r in results] == ["ran"] * 5
+    assert (tmp_path / "rel-run" / "estimate" / "run.toml").is_file()
