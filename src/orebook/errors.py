@@ -61,13 +61,14 @@ class ParameterError(OrebookError, ValueError):
     """A parameter given by the user is out of its allowed range or of the wrong kind."""
 
 
-class NotFoundError(OrebookError, LookupError):
-    """A record asked for by name or id does not exist (a deposit, a user, an estimate)."""
+class NotFoundError(ParameterError, LookupError):
+    """A record asked for by name or id does not exist (a deposit, a user, an estimate).
+    (A :class:`ParameterError` too: the name or id given is not one that exists.)"""
 
 
-class ConflictError(OrebookError, ValueError):
-    """A write that conflicts with what is stored: a name already taken, or a record changed
-    by someone else since it was read (a stale version)."""
+class ConflictError(ParameterError):
+    """A write that conflicts with what is stored: a name already taken, a movement already
+    corrected, or a record changed by someone else since it was read (a stale version)."""
 
 
 class ConventionError(OrebookError, ValueError):

@@ -45,7 +45,7 @@ from orebook.balance.schema import (
     Organisation,
     YearBalance,
 )
-from orebook.errors import LedgerError, ParameterError
+from orebook.errors import ConflictError, LedgerError, NotFoundError, ParameterError
 
 __all__ = ["TOLERANCE", "BalanceLine", "Ledger", "MovementRecord", "replay"]
 
@@ -234,7 +234,7 @@ class Ledger:
         with self._write() as s:
             original = s.get(Movement, movement_id)
             if original is None:
-                raise ParameterError(f"movement {movement_id}: no such movement")
+                raise NotFoundError(f"movement {movement_id}: no such movement")
             if original.batch is not None:
                 group_ = list(s.scalars(select(Movement).where(Movement.batch == original.batch)
                                         .order_by(Movement.id)))
@@ -242,11 +242,11 @@ class Ledger:
                 group_ = [original]
             for m in group_:
                 if m.kind == "correction":
-                    raise ParameterError(f"movement {m.id} is itself a correction; record the "
+                    raise ConflictError(f"movement {m.id} is itself a correction; record the "
                                          "right figures as a new movement instead")
                 done = s.scalar(select(Movement.id).where(Movement.corrects_id == m.id))
                 if done is not None:
-                    raise ParameterError(f"movement {m.id} was already corrected by movement "
+                    raise ConflictError(f"movement {m.id} was already corrected by movement "
                                          f"{done}")
             batch = uuid.uuid4().hex if len(group_) > 1 else None
             new = [Movement(deposit_id=m.deposit_id, commodity_id=m.commodity_id,
@@ -277,7 +277,7 @@ class Ledger:
         with self._write() as s:
             est = s.get(Estimate, estimate_id)
             if est is None:
-                raise ParameterError(f"estimate {estimate_id}: no such estimate")
+                raise NotFoundError(f"estimate {estimate_id}: no such estimate")
             com_org = None
             if commission is not None:
                 com_org = s.scalar(select(Organisation).where(Organisation.name == commission))
@@ -537,7 +537,7 @@ def _deposit(s: Session, name: str) -> Deposit:
                             .where(func.lower(DepositAlias.alias) == key)
                             .order_by(Deposit.id)).first()
     if dep is None:
-        raise ParameterError(f"deposit {name!r}: not in the registry (name or alias)")
+        raise NotFoundError(f"deposit {name!r}: not in the registry (name or alias)")
     return dep
 
 
@@ -548,7 +548,7 @@ def _commodity(s: Session, code: str) -> Commodity:
                                                 == code.strip().lower())
                         .order_by(Commodity.id)).first()
     if com is None:
-        raise ParameterError(f"commodity {code!r}: not in the registry")
+        raise NotFoundError(f"commodity {code!r}: not in the registry")
     return com
 
 

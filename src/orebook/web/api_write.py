@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from orebook.balance import Ledger, queries
 from orebook.balance import registry as reg
 from orebook.balance.schema import CATEGORIES, DEPOSIT_STATUSES, FUNDS, GROUPS
-from orebook.errors import InputError, NotFoundError, ParameterError
+from orebook.errors import ConflictError, InputError, NotFoundError, ParameterError
 from orebook.io.estimate_record import read_estimate_record
 from orebook.web.api_common import (
     Approver,
@@ -152,6 +152,8 @@ def _submit(request: Request, who, data: bytes, filename: str, suffix: str,
     except NotFoundError as exc:  # a name inside the record: bad input, not a missing URL
         field = "deposit" if str(exc).startswith("deposit") else "commodity"
         raise ServiceError(422, f"{filename}: {exc}", field) from None
+    except ConflictError:
+        raise      # 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, f"{filename}: {exc}", _field_of(str(exc))) from None
     audit(request, who, "submit_estimate", f"estimate {estimate_id}",
@@ -181,6 +183,8 @@ def approve_estimate(estimate_id: EstimateId, body: Decision, request: Request,
     try:
         ids = reg.approve_estimate(engine(request), estimate_id, protocol=body.protocol.strip(),
                                    date=body.date, commission=body.commission)
+    except (NotFoundError, ConflictError):
+        raise      # 404 / 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, str(exc), _field_of(str(exc), default="protocol")) from None
     audit(request, who, "approve_estimate", f"estimate {estimate_id}",
@@ -197,6 +201,8 @@ def reject_estimate(estimate_id: EstimateId, body: Rejection, request: Request,
         reg.reject_estimate(engine(request), estimate_id, protocol=body.protocol.strip(),
                             date=body.date, commission=body.commission,
                             decision=body.decision)
+    except (NotFoundError, ConflictError):
+        raise      # 404 / 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, str(exc), _field_of(str(exc), default="protocol")) from None
     audit(request, who, f"{body.decision[:-1]}_estimate", f"estimate {estimate_id}",
@@ -255,7 +261,9 @@ def record_movement(body: NewMovement, request: Request, who: Registrar) -> dict
             ids = [ledger.record(deposit, body.commodity, body.category, body.group, body.kind,
                                  ore=body.ore, metal=body.metal, document=body.document,
                                  effective_date=body.effective_date, cause=body.cause)]
-    except ParameterError as exc:
+    except ConflictError:
+        raise      # 409, by the error handler
+    except ParameterError as exc:   # an unknown deposit or commodity in the body too: 422
         raise ServiceError(422, str(exc), _field_of(str(exc))) from None
     audit(request, who, "record_movement", f"movements {', '.join(map(str, ids))}",
           f"{deposit} {body.commodity} {body.kind} ore {body.ore:g} metal {body.metal:g} "

@@ -262,7 +262,9 @@ async def record_movement(request: Request, deposit_id: int) -> Response:
         except OrebookError as exc:
             errors.add(field_of(exc, _MOVEMENT_FIELDS,
                                 words={"effective_date": ("date", "closed year")}), str(exc))
-            status = _status(exc)
+            # the deposit comes from the URL (found already): anything not found is a value
+            # typed in the form, so bad input (422), not a missing page
+            status = 422 if isinstance(exc, NotFoundError) else _status(exc)
     if errors:
         return _movement_page(request, who, d, errors=errors, values=values, status=status)
     return RedirectResponse(f"/deposits/{deposit_id}?recorded=1#movements", status_code=303)
