@@ -588,3 +588,20 @@ def _check_changes(changes: dict) -> None:
         v = changes.get(key)
         if v is not None and (not isinstance(v, str) or len(v) > limit):
             raise ParameterError(f"{key}: expected text of at most {limit} characters")
+
+
+def balance_generation(engine: Engine) -> tuple:
+    """A value that changes whenever a report could: a new movement (the ledger is append-only,
+    corrections included), a new deposit, administrative unit or closed year. Edits of a
+    deposit's attributes do not change it (the service counts those itself). One round trip of
+    primary-key maxima: cheap enough to ask on every report request."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT (SELECT coalesce(max(id), 0) FROM movements), "
+            "(SELECT coalesce(max(id), 0) FROM deposits), "
+            "(SELECT coalesce(max(id), 0) FROM admin_units), "
+            "(SELECT coalesce(max(year), 0) FROM closed_years), "
+            "(SELECT coalesce(max(id), 0) FROM licences)")).one()
+    return tuple(int(v) for v in row)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from orebook.balance import reports
+from orebook.balance.queries import balance_generation
 from orebook.balance.reconcile import reconcile, write_reconciliation
 from orebook.balance.report_files import describe, write_report
 from orebook.web.api_common import Paged, Reader, download, engine, frame_items
@@ -18,6 +19,13 @@ router = APIRouter(tags=["reports"])
 Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 Format = Literal["json", "csv", "xlsx"]
 System = Literal["state", "crirsco", "crirsco-reserve", "unfc"]
+
+
+def _cached(request: Request, key: tuple, compute):
+    """The report for ``key``, from the service's report cache while the balance is
+    unchanged (``orebook.web.report_cache``)."""
+    cache = request.app.state.report_cache
+    return cache.get(key, balance_generation(engine(request)), compute)
 
 
 def _answer(df, fmt: str, stem: str, page):
@@ -35,9 +43,11 @@ def yearly(request: Request, who: Reader, page: Paged,
     """The yearly form of ``year`` (reserves as at 1 January ``year`` and ``year + 1`` and
     the movements between); ``by`` fields (comma-separated) roll it up, e.g.
     ``district,commodity``. ``format`` csv or xlsx answers a download."""
-    df = reports.yearly_form(engine(request), year, by=by.split(",") if by else None,
-                             system=system, deposit=deposit, commodity=commodity,
-                             district=district)
+    df = _cached(request, ("yearly", year, by, system, deposit, commodity, district),
+                 lambda: reports.yearly_form(engine(request), year,
+                                             by=by.split(",") if by else None, system=system,
+                                             deposit=deposit, commodity=commodity,
+                                             district=district))
     return _answer(df, format, f"yearly-{year}", page)
 
 
@@ -48,10 +58,12 @@ def totals(request: Request, who: Reader, page: Paged, as_of: dt.date | None = N
     """Reserves as at the start of ``as_of`` (default today) totalled ``by`` fields
     (default ``district,commodity,category``), classified in ``system``."""
     when = as_of or dt.date.today()
-    df = reports.totals(engine(request), when,
-                        by=by.split(",") if by else ("district", "commodity", "category"),
-                        system=system, deposit=deposit, commodity=commodity,
-                        district=district)
+    df = _cached(request, ("totals", when, by, system, deposit, commodity, district),
+                 lambda: reports.totals(engine(request), when,
+                                        by=by.split(",") if by else ("district", "commodity",
+                                                                     "category"),
+                                        system=system, deposit=deposit, commodity=commodity,
+                                        district=district))
     return _answer(df, format, f"totals-{when.isoformat()}", page)
 
 

@@ -348,6 +348,7 @@ def change_deposit(deposit_id: EstimateId, body: DepositChange, request: Request
                                      **changes)
     except queries.StaleVersion as exc:
         raise ServiceError(412, str(exc), "If-Match") from None
+    request.app.state.report_cache.edited()      # status and fund group the reports
     detail = queries.deposit_detail(eng, deposit_id)
     response.headers["ETag"] = etag(detail["version"] if detail["version"] else new)
     return jsonable(detail)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from orebook import __version__
 from orebook.balance import engine_from_url
 from orebook.web.errors import install_error_handlers
+from orebook.web.report_cache import ReportCache
 from orebook.web.security import SessionSigner
 from orebook.web.settings import Settings
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine if engine is not None else engine_from_url(settings.db_url)
     app.state.signer = SessionSigner(settings.secret_key, max_age_s=settings.session_max_age_s)
+    app.state.report_cache = ReportCache()
     install_error_handlers(app)
     app.include_router(accounts_api.router)
     app.include_router(api.router)
