@@ -97,34 +97,25 @@ def build_demo_balance(folder: str | Path, record_path: str | Path) -> DemoBalan
         reg.add_licence(engine, "DM-0001", "Old Hill", "Demo Mining Ltd",
                         issued=dt.date(2021, 5, 1))
         ledger = Ledger(engine)
-        for when, kind, cat, ore, metal, cause in _HISTORY[:2]:
-            ledger.record("Old Hill", "Au", cat, "balance", kind, ore=ore, metal=metal,
-                          document="form 5-GR 2022", effective_date=when, cause=cause)
         old = EstimateRecord(record.deposit, "sections", dt.date(2023, 5, 1), "demo-2023",
                              (RecordLine("Au", "C2", "balance", 1_000_000.0, 3.0, 3_000.0),),
                              author="Demo survey", document="exploration report 2023")
         first = reg.submit_estimate(engine, old)
-        history = sorted(_HISTORY[2:] + [(_TRANSFER_2024[0], "transfer", None, None, None,
-                                          None)], key=lambda h: h[0])
-        approved_2023 = False
         for year in range(2022, 2026):
-            if year == 2023 and not approved_2023:
+            if year == 2023:      # the demo vein's earlier estimate, approved in June
                 reg.approve_estimate(engine, first, protocol="DEMO-2023-7",
                                      date=dt.date(2023, 6, 1),
                                      commission="State Reserves Commission")
-                approved_2023 = True
-            for when, kind, cat, ore, metal, cause in history:
-                if when.year != year:
-                    continue
-                if kind == "transfer":
-                    d, t_ore, t_metal = _TRANSFER_2024
-                    ledger.transfer("Old Hill", "Au", source=("C2", "balance"),
-                                    target=("C1", "balance"), ore=t_ore, metal=t_metal,
-                                    document="form 5-GR 2024", effective_date=d)
-                else:
+            for when, kind, cat, ore, metal, cause in _HISTORY:
+                if when.year == year:
                     ledger.record("Old Hill", "Au", cat, "balance", kind, ore=ore,
                                   metal=metal, document=f"form 5-GR {year}",
                                   effective_date=when, cause=cause)
+            when, ore, metal = _TRANSFER_2024
+            if when.year == year:
+                ledger.transfer("Old Hill", "Au", source=("C2", "balance"),
+                                target=("C1", "balance"), ore=ore, metal=metal,
+                                document=f"form 5-GR {year}", effective_date=when)
             ledger.close_year(year)
         estimate_id = reg.submit_estimate(engine, record)
         reg.approve_estimate(engine, estimate_id, protocol=PROTOCOL, date=APPROVED_ON,

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from orebook.balance.schema import Base
+from orebook.balance.schema import Base, _in
 from orebook.errors import ConflictError, NotFoundError, ParameterError
 
 __all__ = [
@@ -73,10 +73,6 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("orebook-dummy-password")
 _TOKEN_TOUCH_S = 60.0   # last_used_at of an API token is written at most this often
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class User(Base):

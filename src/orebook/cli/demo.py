@@ -10,12 +10,12 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from orebook.errors import OrebookError
 
 from ._app import app
 from ._shared import console, fail, print_frame, steps
+from .run import print_stages
 
 PROJECT = ("data", "sample", "vein", "project.toml")
 
@@ -47,9 +47,7 @@ def demo(
                 bal = build_demo_balance(out / "balance", record)
         except OrebookError as exc:
             raise fail(exc) from None
-    print_frame(pd.DataFrame([{"stage": r.stage, "status": r.status,
-                               "time_s": round(r.seconds, 2), "note": escape(r.note)}
-                              for r in results]), f"{project.name}: stages")
+    print_stages(results, f"{project.name}: stages")
     cutoff = project.resources.get("cutoff")
     truth = out / "run" / "resources" / "truth.csv"
     if truth.is_file() and cutoff is not None:

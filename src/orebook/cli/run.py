@@ -15,6 +15,13 @@ from ._app import app
 from ._shared import console, fail, print_frame, steps
 
 
+def print_stages(results, title: str) -> None:
+    """The table of a project run: each stage, ran / up to date / skipped, time, note."""
+    print_frame(pd.DataFrame([{"stage": r.stage, "status": r.status,
+                               "time_s": round(r.seconds, 2), "note": escape(r.note)}
+                              for r in results]), title)
+
+
 @app.command("run")
 def run_command(
     project: Annotated[Path, typer.Argument(help="The project file (TOML); see "
@@ -41,10 +48,7 @@ def run_command(
     except OrebookError as exc:
         raise fail(exc) from None
     folder = out if out is not None else p.out
-    print_frame(pd.DataFrame([{"stage": r.stage, "status": r.status,
-                               "time_s": round(r.seconds, 2), "note": escape(r.note)}
-                              for r in results]),
-                f"{p.name}: stages ({folder})")
+    print_stages(results, f"{p.name}: stages ({folder})")
     report = Path(folder) / "report" / "report.html"
     if report.is_file():
         console.print(f"Report: {report}", highlight=False)

@@ -286,13 +286,10 @@ def correct_movement(movement_id: EstimateId, body: Correction, request: Request
     try:
         ids = Ledger(eng).correct(movement_id, document=body.document,
                                   effective_date=body.effective_date, cause=body.cause)
+    except (NotFoundError, ConflictError):
+        raise      # an unknown movement 404, one already corrected 409: by the error handler
     except ParameterError as exc:
-        text = str(exc)
-        if "no such movement" in text:
-            raise ServiceError(404, text) from None
-        if "already corrected" in text or "itself a correction" in text:
-            raise ServiceError(409, text) from None
-        raise ServiceError(422, text, _field_of(text)) from None
+        raise ServiceError(422, str(exc), _field_of(str(exc))) from None
     audit(request, who, "correct_movement", f"movement {movement_id}",
           f"by movements {ids}; {body.document}"[:2000])
     return {"ids": ids, "corrects": movement_id}
