@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DemoBalance", "OLD_HILL_2026", "build_demo_balance"]
+__all__ = ["OLD_HILL_2026", "DemoBalance", "build_demo_balance"]
 
 DISTRICT = "Demoland/North/Vein district"
 APPROVED_ON = dt.date(2026, 1, 20)

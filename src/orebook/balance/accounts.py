@@ -313,7 +313,7 @@ def user_for_token(engine: Engine, token: str) -> UserInfo | None:
         if user is None or not user.active:
             return None
         info, token_id, last = _info(user), row.id, row.last_used_at
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if last is None or (now - last).total_seconds() > _TOKEN_TOUCH_S:
         from orebook.balance.db import write_engine
 

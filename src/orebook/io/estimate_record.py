@@ -219,7 +219,7 @@ def _read_table(path: Path) -> EstimateRecord:
     for i, line_no in enumerate(table.line):
         row = int(line_no)
 
-        def cell(key: str) -> str | None:
+        def cell(key: str, i: int = i) -> str | None:
             if key not in lower:
                 return None
             return str(table.data[lower[key]][i]).strip()
@@ -306,7 +306,7 @@ def _check(record: EstimateRecord, name: str, rows: dict[int, int | None],
     for i, line in enumerate(record.lines):
         row = rows.get(i)
 
-        def bad(message: str, key: str) -> InputError:
+        def bad(message: str, key: str, row: int | None = row) -> InputError:
             return InputError(message, file=name, row=row, column=col(key))
 
         if line.category not in CATEGORIES:

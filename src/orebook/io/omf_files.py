@@ -173,7 +173,7 @@ def _volume_to_model(el):
                      rotation=rotation)
     if not np.allclose(grid.axes[:, 0], au, atol=1e-9):
         raise _Unsupported("the volume's axes are not right-handed with a vertical w axis")
-    nx, ny, nz = counts
+    _, ny, nz = counts
     idx = np.arange(grid.n_blocks)
     ijk = grid.ijk(idx)
     cell = ijk[:, 2] + nz * (ijk[:, 1] + ny * ijk[:, 0])

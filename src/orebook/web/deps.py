@@ -60,9 +60,9 @@ def require(action: str):
             if who.user is None:
                 raise ServiceError(401, "sign in first")
             raise ServiceError(403, f"the role {who.user.role!r} may not {action.replace('_', ' ')}")
-        if who.via == "session" and request.method not in _SAFE:
-            if not csrf_ok(who.session, request.headers.get(CSRF_HEADER)):
-                raise ServiceError(403, f"missing or wrong {CSRF_HEADER} header")
+        if (who.via == "session" and request.method not in _SAFE
+                and not csrf_ok(who.session, request.headers.get(CSRF_HEADER))):
+            raise ServiceError(403, f"missing or wrong {CSRF_HEADER} header")
         return who
 
     return check
