@@ -34,6 +34,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     func,
     select,
     update,
@@ -146,6 +147,17 @@ def _info(u: User) -> UserInfo:
     return UserInfo(u.id, u.username, u.full_name, u.role, u.active, u.session_version)
 
 
+#: the columns of :class:`UserInfo`, in its order (one Core query per request, no ORM session)
+_INFO_COLUMNS = (User.id, User.username, User.full_name, User.role, User.active,
+                 User.session_version)
+#: the queries of every request, built once (building a statement costs more than running it)
+_USER_QUERY = select(*_INFO_COLUMNS).where(User.id == bindparam("user_id"))
+_TOKEN_QUERY = (select(*_INFO_COLUMNS, ApiToken.id, ApiToken.last_used_at)
+                .join(ApiToken, ApiToken.user_id == User.id)
+                .where(ApiToken.token_hash == bindparam("token_hash"),
+                       ApiToken.revoked.is_(False), User.active.is_(True)))
+
+
 # ------------------------------------------------------------------------- credentials
 def hash_password(password: str) -> str:
     """The Argon2id hash of ``password`` (10 to 1024 characters)."""
@@ -206,9 +218,9 @@ def create_user(engine: Engine, username: str, password: str, role: str, *,
 
 def get_user(engine: Engine, user_id: int) -> UserInfo | None:
     """The account with ``user_id``, or ``None``."""
-    with Session(engine) as s:
-        u = s.get(User, user_id)
-        return _info(u) if u is not None else None
+    with engine.connect() as conn:
+        row = conn.execute(_USER_QUERY, {"user_id": user_id}).first()
+    return UserInfo(*row) if row is not None else None
 
 
 def list_users(engine: Engine) -> list[UserInfo]:
@@ -300,19 +312,16 @@ def create_api_token(engine: Engine, user_id: int, name: str, *,
 def user_for_token(engine: Engine, token: str) -> UserInfo | None:
     """The active user a (not revoked) token belongs to, or ``None``.
 
-    Reading is a read-only transaction; ``last_used_at`` is written at most once a minute per
+    Reading is one query; ``last_used_at`` is written at most once a minute per
     token, in a short write transaction of its own (``BEGIN IMMEDIATE`` on SQLite), so that
     many scripts reading at once never contend for the write lock."""
     if not isinstance(token, str) or not 10 <= len(token) <= 200:
         return None
-    with Session(engine) as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-        if row is None or row.revoked:
-            return None
-        user = s.get(User, row.user_id)
-        if user is None or not user.active:
-            return None
-        info, token_id, last = _info(user), row.id, row.last_used_at
+    with engine.connect() as conn:
+        row = conn.execute(_TOKEN_QUERY, {"token_hash": hash_token(token)}).first()
+    if row is None:
+        return None
+    info, token_id, last = UserInfo(*row[:-2]), row[-2], row[-1]
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if last is None or (now - last).total_seconds() > _TOKEN_TOUCH_S:
         from orebook.balance.db import write_engine

@@ -5,7 +5,7 @@ the deposits only when grouped by their district, status or fund. The scan start
 last closed year on or before the date asked: the frozen balance of that year
 (``year_balances``) stands for every movement before it, so a report on a long ledger reads
 only the movements since. Names, the district hierarchy, licence holders and the crosswalk are
-then applied in pandas to the (small) grouped result.
+then applied with NumPy to the (small) grouped result.
 
 Conventions (``docs/balance-reports.md``):
 
@@ -128,9 +128,8 @@ def yearly_form(
         raw = _scan_year(conn, flt, start, end, _keys(conn, dims, by is None, start))
     values = [f"{w}_{q}" for q in ("ore", "metal") for w in ("start", *YEARLY_MOVEMENTS, "end")]
     out = _report(raw, dims, reg, system, cw, values, with_totals=with_totals,
-                  info_district=by is None)
-    out = _add_grades(out, reg, [("start_grade", "start_ore", "start_metal"),
-                                 ("end_grade", "end_ore", "end_metal")])
+                  info_district=by is None, grades=[("start_grade", "start_ore", "start_metal"),
+                                                    ("end_grade", "end_ore", "end_metal")])
     out.attrs.update(report="yearly form", year=year, start=start, end=end, system=system,
                      crosswalk=cw.source if cw else None)
     return out
@@ -180,8 +179,7 @@ def totals(
         flt = reg.filters(deposit=deposit, commodity=commodity, district=district)
         raw = _scan_balance(conn, flt, as_of, _keys(conn, dims, False, as_of))
     out = _report(raw, dims, reg, system, cw, ["ore", "metal"], with_totals=with_totals,
-                  info_district=False)
-    out = _add_grades(out, reg, [("grade", "ore", "metal")])
+                  info_district=False, grades=[("grade", "ore", "metal")])
     out.attrs.update(report="totals", as_of=as_of, system=system,
                      crosswalk=cw.source if cw else None)
     return out
@@ -492,57 +490,146 @@ def _frame(result, columns: list[str], n_keys: int = len(_LINE)) -> pd.DataFrame
     return df
 
 
-# ---------------------------------------------------------------------------- in pandas
+# ---------------------------------------------------------------------------- assembling
+# The grouped scan is small next to the ledger, but a report is assembled on every request of
+# the service: the steps below work on NumPy arrays of integer codes (a few dozen array
+# operations whatever the size) and build one DataFrame at the end.
 def _report(raw: pd.DataFrame, dims: tuple[str, ...], reg: _Registry, system: str,
             cw: Crosswalk | None, values: list[str], *, with_totals: bool,
-            info_district: bool) -> pd.DataFrame:
-    """Name, classify, roll up the hierarchy, sort and total the per-line sums ``raw``."""
-    # 1. reduce the lines to the fields asked for, on ids (vectorised)
-    df = raw.copy()
-    keys = ["commodity_id", "category", "grp"]
+            info_district: bool, grades: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Name, classify, roll up the hierarchy, sort and total the per-line sums ``raw``, and add
+    the ``grades`` (name, ore column, metal column)."""
+    vals = raw[values].to_numpy(dtype=float).reshape(len(raw), len(values))
+    dep = raw["deposit_id"].to_numpy(np.int64) if "deposit_id" in raw else None
+    # 1. reduce the lines to the fields asked for
+    keys: dict[str, np.ndarray] = {"commodity_id": raw["commodity_id"].to_numpy(np.int64),
+                                   "category": raw["category"].to_numpy(object),
+                                   "grp": raw["grp"].to_numpy(object)}
     if "deposit" in dims:
-        keys.insert(0, "deposit_id")
+        keys["deposit_id"] = dep
     for field in ("holder", "status", "fund"):
         if field in dims:
-            if "deposit_id" in df:
-                df[field] = reg.deposits[field].reindex(df["deposit_id"].to_numpy()).to_numpy()
-            keys.append(field)
-    if "district" in dims or info_district:
-        unit = (reg.deposits["admin_unit_id"].reindex(df["deposit_id"].to_numpy())
-                if "deposit_id" in df else df["admin_unit_id"])
-        df["unit_key"] = pd.Series(unit).fillna(_NO_UNIT_KEY).astype("int64").to_numpy()
-        keys.append("unit_key")
-    df = df.groupby(keys, sort=False, dropna=False)[values].sum().reset_index()
-    # 2. names and classes
-    df["commodity"] = reg.commodities["code"].reindex(df["commodity_id"].to_numpy()).to_numpy()
-    if "deposit" in dims:
-        df["deposit"] = reg.deposits["name"].reindex(df["deposit_id"].to_numpy()).to_numpy()
-    pairs = pd.DataFrame({"category": [c for c in CATEGORIES for _ in GROUPS],
-                          "grp": [g for _ in CATEGORIES for g in GROUPS]})
-    pairs["_class"] = [_classify(c, g, system, cw) for c, g in
-                       zip(pairs["category"], pairs["grp"], strict=True)]
-    df = df.merge(pairs, on=["category", "grp"], how="left")
-    df["category"] = df["_class"].fillna(UNMAPPED)
-    df["group"] = df["grp"]
-    # 3. the hierarchy: every row counts in its unit and in every unit above it
+            keys[field] = (reg.deposits[field].reindex(dep).to_numpy(object) if dep is not None
+                           else raw[field].to_numpy(object))
     units = _unit_table(reg)
+    if "district" in dims or info_district:
+        unit = (reg.deposits["admin_unit_id"].reindex(dep) if dep is not None
+                else raw["admin_unit_id"])
+        unit = pd.Series(unit).fillna(_NO_UNIT_KEY).to_numpy(np.int64)
+        keys["unit"] = np.searchsorted(units.key, unit)      # position in the unit table
+    first, vals = _group_sum(list(keys.values()), vals)
+    keys = {k: v[first] for k, v in keys.items()}
+    # 2. classes
+    classes = {(c, g): _classify(c, g, system, cw) for c in CATEGORIES for g in GROUPS}
+    keys["class"] = np.array([classes.get((c, g), UNMAPPED)
+                              for c, g in zip(keys["category"], keys["grp"], strict=True)],
+                             dtype=object)
+    # 3. the hierarchy: every row counts in its unit and in every unit above it
     if "district" in dims:
-        df = df.merge(units[["unit_key", "ancestor"]], on="unit_key").drop(columns="unit_key")
-        df = df.rename(columns={"ancestor": "unit_key"})
-    group_keys = [("unit_key" if d == "district" else d) for d in dims]
+        reps = units.n_above[keys["unit"]]
+        rows = np.repeat(np.arange(len(vals)), reps)
+        step = np.arange(len(rows)) - np.repeat(np.cumsum(reps) - reps, reps)
+        above = units.above[np.repeat(units.above_start[keys["unit"]], reps) + step]
+        keys = {k: v[rows] for k, v in keys.items()}
+        keys["unit"], vals = above, vals[rows]
+    field_key = {"district": "unit", "deposit": "deposit_id", "commodity": "commodity_id",
+                 "category": "class", "group": "grp", "holder": "holder", "status": "status",
+                 "fund": "fund"}
+    group_by = [field_key[d] for d in dims]
     if info_district and "district" not in dims:
-        group_keys.append("unit_key")
-    out = df.groupby(group_keys, sort=False, dropna=False)[values].sum().reset_index()
-    out = out[(out[values].abs() > TOLERANCE).any(axis=1)]
-    if "unit_key" in out:
-        info = units.drop_duplicates("unit_key").set_index("unit_key")
-        for col in ("district", "level", "depth", "rank"):
-            out[col] = info[col].reindex(out["unit_key"].to_numpy()).to_numpy()
-    out = _sort(out, dims, system, cw)
-    out["total"] = False
-    if with_totals and len(out):
-        out = pd.concat([out, _totals_rows(out, dims, values)], ignore_index=True)
-    return _arrange(out, dims, values, reg, info_district)
+        group_by.append("unit")
+    first, vals = _group_sum([keys[k] for k in group_by], vals)
+    keys = {k: keys[k][first] for k in group_by}
+    keep = (np.abs(vals) > TOLERANCE).any(axis=1)
+    keys, vals = {k: v[keep] for k, v in keys.items()}, vals[keep]
+    # 4. names, then sort by the fields in their order
+    codes = reg.commodities["code"].reindex(keys["commodity_id"]).to_numpy(object)
+    cols: dict[str, np.ndarray] = {}
+    order_by = []
+    cat_rank = {c: i for i, c in enumerate(_class_order(system, cw))}
+    grp_rank = {g: i for i, g in enumerate(GROUPS)}
+    for d in dims:
+        if d == "district":
+            u = keys["unit"]
+            cols.update(district=units.path[u], level=units.level[u], depth=units.depth[u])
+            order_by.append(units.rank[u])
+            continue
+        if d == "deposit":
+            cols[d] = reg.deposits["name"].reindex(keys["deposit_id"]).to_numpy(object)
+            if info_district and "district" not in dims:
+                cols["district"] = units.path[keys["unit"]]
+        elif d == "commodity":
+            cols[d] = codes
+        else:
+            cols[d] = keys[field_key[d]]
+        if d == "category":
+            order_by.append(np.array([cat_rank.get(c, len(cat_rank)) for c in cols[d]]))
+        elif d == "group":
+            order_by.append(np.array([grp_rank.get(g, len(grp_rank)) for g in cols[d]]))
+        else:
+            order_by.append(np.unique(cols[d].astype(str), return_inverse=True)[1])
+    order = np.lexsort(order_by[::-1]) if len(vals) else np.arange(0)
+    cols = {k: v[order] for k, v in cols.items()}
+    vals, codes = vals[order], codes[order]
+    total = np.zeros(len(vals), dtype=bool)
+    if with_totals and len(vals):
+        cols, vals, codes, total = _with_totals(cols, vals, codes, total, dims)
+    # 5. units and grades of each row's commodity (totals rows last)
+    com = reg.commodities.set_index("code")
+    per_code = {c: (com.at[c, "ore_unit"], com.at[c, "component_unit"],
+                    *grade_factor(com.at[c, "ore_unit"], com.at[c, "component_unit"],
+                                  com.at[c, "grade_unit"])) for c in set(codes)}
+    info = [per_code[c] for c in codes]
+    cols["ore_unit"] = np.array([i[0] for i in info], dtype=object)
+    cols["metal_unit"] = np.array([i[1] for i in info], dtype=object)
+    cols["grade_unit"] = np.array([i[3] for i in info], dtype=object)
+    factor = np.array([i[2] for i in info], dtype=float)
+    for j, name in enumerate(values):
+        cols[name] = vals[:, j]
+    for name, ore, metal in grades:
+        o, m = cols[ore], cols[metal]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols[name] = np.where(o > TOLERANCE, m / np.where(o > TOLERANCE, o, 1.0) * factor,
+                                  np.nan)
+    cols["total"] = total
+    out = pd.DataFrame(cols)
+    if "depth" in out:
+        out["depth"] = out["depth"].astype(int)
+    return out
+
+
+def _with_totals(cols: dict[str, np.ndarray], vals: np.ndarray, codes: np.ndarray,
+                 total: np.ndarray, dims) -> tuple:
+    """The rows followed by one totals row per commodity (in code order): the sum over the
+    roots of the hierarchy, or over every row; labelled ``Total`` in the first field that is
+    not the commodity (``"<code> total"`` when there is none)."""
+    base = cols["depth"] == 0 if "district" in dims else np.ones(len(vals), dtype=bool)
+    names, which = np.unique(codes[base].astype(str), return_inverse=True)
+    sums = np.stack([np.bincount(which, weights=vals[base, j], minlength=len(names))
+                     for j in range(vals.shape[1])], axis=1)
+    first_other = next((d for d in dims if d != "commodity"), None)
+    extra = {col: np.full(len(names), TOTAL if col == first_other else "", dtype=object)
+             for col in cols}
+    extra["commodity"] = (names.astype(object) if first_other is not None else
+                          np.array([f"{n} {TOTAL.lower()}" for n in names], dtype=object))
+    if "depth" in extra:
+        extra["depth"] = np.zeros(len(names), dtype=np.int64)
+    return ({k: np.concatenate([v, extra[k]]) for k, v in cols.items()},
+            np.concatenate([vals, sums]), np.concatenate([codes, names.astype(object)]),
+            np.concatenate([total, np.ones(len(names), dtype=bool)]))
+
+
+def _group_sum(keys: list[np.ndarray], vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with equal ``keys`` summed: the index of each group's first row (groups in the
+    order they first appear) and the sums (groups × values)."""
+    code = np.zeros(len(vals), dtype=np.int64)
+    for k in keys:
+        c, uniques = pd.factorize(k, use_na_sentinel=False)
+        code, _ = pd.factorize(code * (len(uniques) + 1) + c)
+    group, first = np.unique(code, return_index=True)
+    sums = np.stack([np.bincount(code, weights=vals[:, j], minlength=len(group))
+                     for j in range(vals.shape[1])], axis=1) if vals.shape[1] else vals[first]
+    return first, sums.reshape(len(first), vals.shape[1])
 
 
 _NO_UNIT_KEY = -1
@@ -554,50 +641,38 @@ def _classify(category: str, group: str, system: str, cw: Crosswalk | None) -> s
     return cw.map(category, group, system) or UNMAPPED
 
 
-def _unit_table(reg: _Registry) -> pd.DataFrame:
-    """One row per unit × (itself and each unit above it): ``unit_key``, ``ancestor``, and the
-    ancestor's ``district`` (path), ``level``, ``depth`` and ``rank`` (depth-first order)."""
-    rows = []
-    for u in reg.units:
-        for anc in reg.chain(u):
-            rows.append((u, anc))
-    rows.append((_NO_UNIT_KEY, _NO_UNIT_KEY))
-    table = pd.DataFrame(rows, columns=["unit_key", "ancestor"])
-    info = {u: (reg.path(u), reg.units[u][1] or "", len(reg.chain(u)) - 1,
-                tuple(reg.units[a][0] for a in reversed(reg.chain(u)))) for u in reg.units}
-    info[_NO_UNIT_KEY] = (NO_DISTRICT, "", 0, ("\uffff",))  # after every unit
-    order = sorted(info, key=lambda u: info[u][3])
-    rank = {u: i for i, u in enumerate(order)}
-    # the columns describe the ancestor (the row a total lands on)
-    table["district"] = [info[a][0] for a in table["ancestor"]]
-    table["level"] = [info[a][1] for a in table["ancestor"]]
-    table["depth"] = [info[a][2] for a in table["ancestor"]]
-    table["rank"] = [rank[a] for a in table["ancestor"]]
-    # for the lookup by unit (a row's own unit), the same columns keyed by the unit itself
-    own = pd.DataFrame({"unit_key": list(info), "ancestor": list(info),
-                        "district": [info[u][0] for u in info],
-                        "level": [info[u][1] for u in info],
-                        "depth": [info[u][2] for u in info],
-                        "rank": [rank[u] for u in info]})
-    return pd.concat([own, table[table["unit_key"] != table["ancestor"]]], ignore_index=True)
+@dataclass(frozen=True)
+class _Units:
+    """The administrative units (and "no district") as arrays by position: ``key`` (unit id,
+    sorted), ``path``, ``level``, ``depth``, ``rank`` (depth-first order), and each unit's
+    chain up to the root (itself first): ``above[above_start[i]:][:n_above[i]]``."""
+
+    key: np.ndarray
+    path: np.ndarray
+    level: np.ndarray
+    depth: np.ndarray
+    rank: np.ndarray
+    above: np.ndarray
+    above_start: np.ndarray
+    n_above: np.ndarray
 
 
-def _sort(out: pd.DataFrame, dims, system, cw) -> pd.DataFrame:
-    if not len(out):
-        return out
-    tmp = pd.DataFrame(index=out.index)
-    cat_rank = {c: i for i, c in enumerate(_class_order(system, cw))}
-    for d in dims:
-        if d == "district":
-            tmp[d] = out["rank"]
-        elif d == "category":
-            tmp[d] = out["category"].map(cat_rank).fillna(len(cat_rank))
-        elif d == "group":
-            tmp[d] = out["group"].map({g: i for i, g in enumerate(GROUPS)}).fillna(len(GROUPS))
-        else:
-            tmp[d] = out[d].astype(str)
-    tmp = tmp.sort_values(list(dims), kind="stable")
-    return out.loc[tmp.index].reset_index(drop=True)
+def _unit_table(reg: _Registry) -> _Units:
+    key = np.array(sorted([*reg.units, _NO_UNIT_KEY]), dtype=np.int64)
+    pos = {int(u): i for i, u in enumerate(key)}
+    chains = [reg.chain(int(u)) if u != _NO_UNIT_KEY else [_NO_UNIT_KEY] for u in key]
+    path = [reg.path(int(u)) if u != _NO_UNIT_KEY else NO_DISTRICT for u in key]
+    level = [(reg.units[int(u)][1] or "") if u != _NO_UNIT_KEY else "" for u in key]
+    sort_key = [tuple(reg.units[a][0] for a in reversed(ch)) if ch[0] != _NO_UNIT_KEY
+                else ("\uffff",) for ch in chains]                    # "no district" last
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[sorted(range(len(key)), key=lambda i: sort_key[i])] = np.arange(len(key))
+    n_above = np.array([len(ch) for ch in chains], dtype=np.int64)
+    return _Units(key, np.array(path, dtype=object), np.array(level, dtype=object),
+                  np.array([0 if ch[0] == _NO_UNIT_KEY else len(ch) - 1 for ch in chains],
+                           dtype=np.int64), rank,
+                  np.array([pos[a] for ch in chains for a in ch], dtype=np.int64),
+                  np.cumsum(n_above) - n_above, n_above)
 
 
 def _class_order(system: str, cw: Crosswalk | None) -> list[str]:
@@ -612,65 +687,6 @@ def _class_order(system: str, cw: Crosswalk | None) -> list[str]:
     if system == "unfc":
         seen.sort()
     return [*seen, UNMAPPED]
-
-
-def _totals_rows(out: pd.DataFrame, dims, values) -> pd.DataFrame:
-    """One row per commodity: the sum over the roots of the hierarchy (or over all rows)."""
-    base = out[out["depth"] == 0] if "district" in dims else out
-    tot = base.groupby("commodity", sort=True)[values].sum().reset_index()
-    for d in dims:
-        if d != "commodity":
-            tot[d] = ""
-    first = next((d for d in dims if d != "commodity"), None)
-    if first is not None:
-        tot[first] = TOTAL
-    else:
-        tot["commodity"] = tot["commodity"] + " " + TOTAL.lower()
-    if "district" in dims:
-        tot["level"] = ""
-        tot["depth"] = 0
-    elif "deposit" in dims:
-        tot["district"] = ""
-    tot["total"] = True
-    return tot
-
-
-def _arrange(out: pd.DataFrame, dims, values, reg: _Registry, info_district) -> pd.DataFrame:
-    codes = out["commodity"].str.replace(" " + TOTAL.lower(), "", regex=False)
-    com = reg.commodities.set_index("code").reindex(codes.to_numpy())
-    out["ore_unit"] = com["ore_unit"].to_numpy()
-    out["metal_unit"] = com["component_unit"].to_numpy()
-    out["_grade_unit"] = com["grade_unit"].to_numpy()
-    cols: list[str] = []
-    for d in dims:
-        cols.append(d)
-        if d == "district":
-            cols += ["level", "depth"]
-        if d == "deposit" and info_district and "district" not in dims:
-            cols.append("district")
-    cols += ["ore_unit", "metal_unit", "_grade_unit", *values, "total"]
-    out = out[cols].reset_index(drop=True)
-    if "depth" in out:
-        out["depth"] = out["depth"].astype(int)
-    return out
-
-
-def _add_grades(out: pd.DataFrame, reg: _Registry,
-                specs: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """Grade = metal / ore in the commodity's grade unit (NaN where there is no ore)."""
-    factors = [grade_factor(o, m, g) for o, m, g in
-               zip(out["ore_unit"], out["metal_unit"], out["_grade_unit"], strict=True)]
-    out = out.copy()
-    out.insert(out.columns.get_loc("_grade_unit"), "grade_unit", [f[1] for f in factors])
-    factor = np.array([f[0] for f in factors], dtype=float)
-    for name, ore, metal in specs:
-        o = out[ore].to_numpy(dtype=float)
-        m = out[metal].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[name] = np.where(o > TOLERANCE, m / np.where(o > TOLERANCE, o, 1.0) * factor,
-                                 np.nan)
-    cols = [c for c in out.columns if c not in ("_grade_unit", "total")] + ["total"]
-    return out[cols]
 
 
 # ---------------------------------------------------------------------------- checks

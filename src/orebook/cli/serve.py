@@ -61,8 +61,9 @@ def serve(
     )] = "info",
 ) -> None:
     """Serve the state balance in a browser and as a JSON API (docs at /api/docs)."""
-    from orebook.balance import DEFAULT_URL, engine_from_url, upgrade
+    from orebook.balance import DEFAULT_URL, upgrade
     from orebook.balance.accounts import create_user
+    from orebook.web.app import service_engine
     from orebook.web.settings import Settings
 
     url = db or os.environ.get("OREBOOK_BALANCE_DB") or DEFAULT_URL
@@ -70,7 +71,7 @@ def serve(
         upgrade(url)
         key = _secret_key(url, secret_key_file)
         settings = Settings.from_env(db_url=url, secret_key=key, public_read=public or None)
-        engine = engine_from_url(url)
+        engine = service_engine(settings)
         if create_admin:
             password = os.environ.get("OREBOOK_ADMIN_PASSWORD") or typer.prompt(
                 f"Password for {create_admin}", hide_input=True, confirmation_prompt=True)

@@ -98,6 +98,7 @@ def change_user(user_id: int, body: UserChange, request: Request,
     """Change an account's role, activity or name (admin)."""
     u = accounts.update_user(request.app.state.engine, user_id, role=body.role,
                              active=body.active, full_name=body.full_name, by=who.user)
+    request.app.state.auth_cache.clear()      # the change counts from the next request
     return _public(u)
 
 

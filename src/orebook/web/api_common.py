@@ -53,8 +53,8 @@ class Page:
         return items[self.offset:self.offset + self.limit]
 
 
-def page(request: Request, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-         limit: Annotated[int | None, Query(ge=1)] = None) -> Page:
+async def page(request: Request, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+               limit: Annotated[int | None, Query(ge=1)] = None) -> Page:
     settings = request.app.state.settings
     if limit is None:
         limit = settings.page_size
@@ -99,15 +99,24 @@ def frame_items(df: pd.DataFrame) -> list[dict]:
     return [jsonable(r) for r in df.to_dict("records")]
 
 
-def download(write: Callable[[Path], object], filename: str, fmt: str) -> Response:
-    """Write a file with ``write(path)`` (an atomic writer of orebook) in a private temporary
-    folder and answer it as a download named ``filename``."""
+def file_bytes(write: Callable[[Path], object], filename: str) -> bytes:
+    """The bytes of the file ``write(path)`` (an atomic writer of orebook) writes, in a
+    private temporary folder, under the name ``filename`` (writers choose the format by it)."""
     with tempfile.TemporaryDirectory(prefix="orebook-download-") as tmp:
         path = Path(tmp) / filename
         write(path)
-        data = path.read_bytes()
+        return path.read_bytes()
+
+
+def download_bytes(data: bytes, filename: str, fmt: str) -> Response:
+    """``data`` answered as a download named ``filename``."""
     return Response(data, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def download(write: Callable[[Path], object], filename: str, fmt: str) -> Response:
+    """Write a file with ``write(path)`` and answer it as a download named ``filename``."""
+    return download_bytes(file_bytes(write, filename), filename, fmt)
 
 
 def audit(request: Request, who: Caller, action: str, target: str,

@@ -3,17 +3,19 @@ checks every route makes in one place (signed in, role allowed, CSRF on cookie w
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
-from orebook.balance.accounts import UserInfo, get_user, user_for_token
+from orebook.balance.accounts import UserInfo, get_user, hash_token, user_for_token
 from orebook.web.errors import ServiceError
 from orebook.web.roles import allowed
 from orebook.web.security import SessionData, csrf_ok
 
-__all__ = ["SESSION_COOKIE", "Caller", "CallerDep", "caller", "require"]
+__all__ = ["SESSION_COOKIE", "Caller", "CallerDep", "caller", "identify", "require"]
 
 SESSION_COOKIE = "orebook_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -29,21 +31,60 @@ class Caller:
     via: str | None = None          # "token", "session" or None
 
 
-def caller(request: Request) -> Caller:
-    """Resolve the caller; a bad token is a 401, a stale or forged cookie is anonymous."""
-    engine = request.app.state.engine
+def identify(request: Request) -> Caller:
+    """Resolve the caller: a bad token is a 401, a stale or forged cookie is anonymous. The
+    user comes from the service's auth cache (``orebook.web.auth_cache``) or is read from the
+    registry. Blocking: for pages and worker threads."""
+    return _resolve(request, read=False) or _resolve(request, read=True)
+
+
+async def caller(request: Request) -> Caller:
+    """:func:`identify` as a dependency: answered in the event loop when the user is kept,
+    else read in a worker thread."""
+    who = _resolve(request, read=False)
+    if who is None:
+        who = await run_in_threadpool(_resolve, request, read=True)
+    return who
+
+
+def _resolve(request: Request, *, read: bool) -> Caller | None:
+    """The caller, with the user kept in the auth cache (``None`` when there is none) or, with
+    ``read``, read from the registry (and kept)."""
+    state = request.app.state
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, token = auth.partition(" ")
-        user = user_for_token(engine, token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        token = token.strip()
+        if scheme.lower() != "bearer":
             raise ServiceError(401, "the API token is not valid")
+        key = ("token", hash_token(token))
+        if not read:
+            user = state.auth_cache.get(key)
+            return None if user is None else Caller(user, None, "token")
+        read_at = time.monotonic()
+        user = user_for_token(state.engine, token)
+        if user is None:
+            state.auth_cache.forget(key)
+            raise ServiceError(401, "the API token is not valid")
+        state.auth_cache.put(key, user, read_at)
         return Caller(user, None, "token")
-    session = request.app.state.signer.loads(request.cookies.get(SESSION_COOKIE))
-    if session is not None:
-        user = get_user(engine, session.user_id)
-        if user is not None and user.active and user.session_version == session.version:
-            return Caller(user, session, "session")
+    session = state.signer.loads(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return Caller(None)
+    key = ("user", session.user_id)
+    if not read:
+        user = state.auth_cache.get(key)
+        if user is None:
+            return None
+    else:
+        read_at = time.monotonic()
+        user = get_user(state.engine, session.user_id)
+        if user is None:
+            state.auth_cache.forget(key)
+        else:
+            state.auth_cache.put(key, user, read_at)
+    if user is not None and user.active and user.session_version == session.version:
+        return Caller(user, session, "session")
     return Caller(None)
 
 
@@ -54,7 +95,7 @@ def require(action: str):
     """A dependency: the caller may take ``action`` (401 when anonymous, 403 when the role
     may not), and a write authenticated by cookie carries the session's CSRF token."""
 
-    def check(request: Request, who: CallerDep) -> Caller:
+    async def check(request: Request, who: CallerDep) -> Caller:
         public = request.app.state.settings.public_read
         if not allowed(who.user.role if who.user else None, action, public_read=public):
             if who.user is None:

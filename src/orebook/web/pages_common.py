@@ -32,7 +32,7 @@ from orebook.errors import (
     OrebookError,
     ParameterError,
 )
-from orebook.web.deps import Caller, caller
+from orebook.web.deps import Caller, identify
 from orebook.web.errors import ServiceError
 from orebook.web.roles import allowed
 
@@ -104,7 +104,7 @@ _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 
 
 def _caller_or_anonymous(request: Request) -> Caller:
     try:
-        return caller(request)
+        return identify(request)
     except ServiceError:
         return Caller(None)
 
