@@ -118,3 +118,39 @@ def test_every_account_write_is_audited(engine):
     with pytest.raises(ConflictError):
         create_user(engine, "viewer1", PW, "viewer", by=admin)
     assert len(list_audit(engine)) == 4
+
+
+def test_a_write_and_its_audit_entry_commit_together(engine_with_gold):
+    import datetime as dt
+
+    from helpers_balance import add_deposit, table_counts
+
+    from orebook.balance import Ledger
+
+    engine = engine_with_gold
+    add_deposit(engine, "Golden Hill")
+    registrar = create_user(engine, "registrar1", PW, "registrar")
+    ledger = Ledger(engine)
+
+    def hook(session, mid):
+        record_audit(session, registrar, "record_movement", f"movement {mid}", "opening")
+
+    mid = ledger.record("Golden Hill", "Au", "C1", "balance", "exploration", ore=100.0,
+                        metal=0.3, document="p1", effective_date=dt.date(2025, 1, 1),
+                        audit=hook)
+    assert [(e["username"], e["action"], e["target"]) for e in list_audit(engine)][0] == (
+        "registrar1", "record_movement", f"movement {mid}")
+    # the audit entry fails: the movement is not written either
+    before = table_counts(engine)
+
+    def broken(session, result):
+        raise RuntimeError("the audit log is full")
+
+    with pytest.raises(RuntimeError, match="full"):
+        ledger.record("Golden Hill", "Au", "C1", "balance", "production", ore=10.0,
+                      metal=0.03, document="p2", effective_date=dt.date(2025, 2, 1),
+                      audit=broken)
+    with pytest.raises(RuntimeError, match="full"):
+        ledger.close_year(2025, audit=broken)
+    assert table_counts(engine) == before
+    assert ledger.closed_years() == []

@@ -8,7 +8,9 @@ balance and both spending it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -16,12 +18,25 @@ from sqlalchemy.exc import ArgumentError
 
 from orebook.errors import ParameterError
 
-__all__ = ["DEFAULT_URL", "engine_from_url", "sqlite_url", "write_engine"]
+__all__ = ["DEFAULT_URL", "AuditHook", "audited", "engine_from_url", "sqlite_url",
+           "write_engine"]
 
 #: The registry file used when no URL is given.
 DEFAULT_URL = "sqlite:///orebook-balance.sqlite"
 
 _SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+#: the audit hook of a write: ``hook(session, result)``, called inside the write's transaction
+#: before it commits (the service records who wrote there: the write and its audit entry commit
+#: together or not at all)
+AuditHook = Callable[[Any, Any], None]
+
+
+def audited(session, audit: AuditHook | None, result):
+    """``result``, after ``audit(session, result)`` when a hook is given."""
+    if audit is not None:
+        audit(session, result)
+    return result
 
 
 def sqlite_url(path: str | Path) -> str:

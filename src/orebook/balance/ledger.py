@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, func, insert, select
 from sqlalchemy.orm import Session
 
-from orebook.balance.db import write_engine
+from orebook.balance.db import AuditHook, write_engine
+from orebook.balance.db import audited as _audited
 from orebook.balance.schema import (
     CATEGORIES,
     GROUPS,
@@ -146,6 +147,7 @@ class Ledger:
         document: str,
         effective_date: dt.date,
         cause: str | None = None,
+        audit: AuditHook | None = None,
     ) -> int:
         """Record one movement and return its id.
 
@@ -160,6 +162,9 @@ class Ledger:
         document : the protocol, report or form the movement comes from.
         effective_date : the date the change takes effect.
         cause : why (required for a write-off).
+        audit : called with the session and the result inside the transaction, before it
+            commits (every write method takes it: the service records who wrote there, so a
+            write and its audit entry commit together or not at all).
         """
         _check_line(category, group)
         if kind in _SIGNED_BY_KIND:
@@ -182,7 +187,7 @@ class Ledger:
                          group=group, kind=kind, ore=sign * float(ore), metal=sign * float(metal),
                          effective_date=effective_date, document=document, cause=cause)
             self._apply(s, [m])
-            return m.id
+            return _audited(s, audit, m.id)
 
     def transfer(
         self,
@@ -196,6 +201,7 @@ class Ledger:
         document: str,
         effective_date: dt.date,
         cause: str | None = None,
+        audit: AuditHook | None = None,
     ) -> list[int]:
         """Move ``ore`` and ``metal`` (≥ 0) from the line ``source`` = (category, group) to the
         line ``target``; the two legs net to zero. Returns the ids of both legs."""
@@ -215,7 +221,7 @@ class Ledger:
                              batch=batch)
                     for (cat, grp), sign in ((source, -1), (target, +1))]
             self._apply(s, legs)
-            return [m.id for m in legs]
+            return _audited(s, audit, [m.id for m in legs])
 
     def correct(
         self,
@@ -224,6 +230,7 @@ class Ledger:
         document: str,
         effective_date: dt.date | None = None,
         cause: str | None = None,
+        audit: AuditHook | None = None,
     ) -> list[int]:
         """Reverse movement ``movement_id`` (every leg of its transfer or approval together)
         with new movements that cite it; history is never updated. Returns the new ids.
@@ -256,7 +263,7 @@ class Ledger:
                             document=document, cause=cause, batch=batch, corrects_id=m.id)
                    for m in group_]
             self._apply(s, new)
-            return [m.id for m in new]
+            return _audited(s, audit, [m.id for m in new])
 
     def approve(
         self,
@@ -266,6 +273,7 @@ class Ledger:
         date: dt.date,
         commission: str | None = None,
         decision: str = "approved",
+        audit: AuditHook | None = None,
     ) -> list[int]:
         """Record a commission's decision on an estimate. When approved, generate the movements
         that take each of the estimate's commodities of the deposit from its balance at the end
@@ -289,7 +297,7 @@ class Ledger:
             s.add(approval)
             s.flush()
             if decision != "approved":
-                return []
+                return _audited(s, audit, [])
             targets: dict[tuple[int, str, str], tuple[float, float]] = {}
             for line in est.lines:
                 _check_line(line.category, line.group)
@@ -313,9 +321,9 @@ class Ledger:
                                     document=protocol, batch=batch, approval_id=approval.id,
                                     cause=f"estimate {est.id} approved"))
             self._apply(s, new, locked=True)
-            return [m.id for m in new]
+            return _audited(s, audit, [m.id for m in new])
 
-    def close_year(self, year: int) -> list[BalanceLine]:
+    def close_year(self, year: int, *, audit: AuditHook | None = None) -> list[BalanceLine]:
         """Close ``year`` as at 1 January of ``year + 1``: check the invariants, freeze the
         balance, and refuse any later movement dated before that day. Returns the balance."""
         end = dt.date(year + 1, 1, 1)
@@ -372,7 +380,7 @@ class Ledger:
                 s.execute(insert(YearBalance.__table__), [
                     {"year": year, "deposit_id": k[0], "commodity_id": k[1], "category": k[2],
                      "grp": k[3], "ore": v[0], "metal": v[1]} for k, v in closing.items()])
-            return _lines(names, closing)
+            return _audited(s, audit, _lines(names, closing))
 
     # ---------------------------------------------------------------- reads
     def balance(

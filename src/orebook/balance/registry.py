@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from orebook.balance.db import write_engine
+from orebook.balance.db import AuditHook, write_engine
+from orebook.balance.db import audited as _audited
 from orebook.balance.schema import (
     CATEGORIES,
     CONDITION_KINDS,
@@ -527,7 +528,8 @@ def add_condition(engine: Engine, deposit: str, commodity: str, *, protocol: str
                               min_metre_grade=min_metre_grade)
 
 
-def submit_estimate(engine: Engine, record, *, condition_id: int | None = None) -> int:
+def submit_estimate(engine: Engine, record, *, condition_id: int | None = None,
+                    audit: AuditHook | None = None) -> int:
     """Enter an :class:`~orebook.io.estimate_record.EstimateRecord` as an estimate awaiting a
     decision; returns the estimate's id.
 
@@ -537,7 +539,7 @@ def submit_estimate(engine: Engine, record, *, condition_id: int | None = None) 
     hash) is not submitted twice; the conditions, if given, are of this deposit.
     """
     with _write(engine) as s:
-        return _submit_estimate(s, record, condition_id=condition_id)
+        return _audited(s, audit, _submit_estimate(s, record, condition_id=condition_id))
 
 
 def _submit_estimate(s: Session, record, *, condition_id: int | None = None) -> int:
@@ -587,7 +589,8 @@ def _submit_estimate(s: Session, record, *, condition_id: int | None = None) -> 
 
 
 def approve_estimate(engine: Engine, estimate_id: int, *, protocol: str,
-                     date: dt.date | str, commission: str | None = None) -> list[int]:
+                     date: dt.date | str, commission: str | None = None,
+                     audit: AuditHook | None = None) -> list[int]:
     """Approve estimate ``estimate_id`` by ``protocol`` of ``date``: the ledger generates the
     movements taking the deposit to the approved figures (:meth:`Ledger.approve`). Returns the
     ids of those movements. An estimate already decided on is refused."""
@@ -596,12 +599,12 @@ def approve_estimate(engine: Engine, estimate_id: int, *, protocol: str,
     _undecided(engine, estimate_id)
     return Ledger(engine).approve(estimate_id, protocol=protocol,
                                   date=_date(date, "date", required=True),
-                                  commission=commission)
+                                  commission=commission, audit=audit)
 
 
 def reject_estimate(engine: Engine, estimate_id: int, *, protocol: str,
                     date: dt.date | str, commission: str | None = None,
-                    decision: str = "rejected") -> None:
+                    decision: str = "rejected", audit: AuditHook | None = None) -> None:
     """Record a decision not to approve (``rejected`` or ``returned`` for revision); the
     balance is unchanged."""
     from orebook.balance.ledger import Ledger
@@ -610,7 +613,7 @@ def reject_estimate(engine: Engine, estimate_id: int, *, protocol: str,
     _undecided(engine, estimate_id)
     Ledger(engine).approve(estimate_id, protocol=protocol,
                            date=_date(date, "date", required=True), commission=commission,
-                           decision=decision)
+                           decision=decision, audit=audit)
 
 
 def _undecided(engine: Engine, estimate_id: int) -> None:

@@ -8,7 +8,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,8 @@ from orebook.web.deps import Caller, require
 from orebook.web.errors import ServiceError
 
 __all__ = ["Approver", "Closer", "Editor", "Geologist", "Page", "Paged", "Reader", "Registrar",
-           "audit", "download", "engine", "frame_items", "jsonable", "page"]
+           "audit_hook", "download", "download_bytes", "engine", "file_bytes", "frame_items",
+           "jsonable", "page"]
 
 Reader = Annotated[Caller, Depends(require("read"))]
 Geologist = Annotated[Caller, Depends(require("submit_estimate"))]
@@ -119,7 +120,13 @@ def download(write: Callable[[Path], object], filename: str, fmt: str) -> Respon
     return download_bytes(file_bytes(write, filename), filename, fmt)
 
 
-def audit(request: Request, who: Caller, action: str, target: str,
-          detail: str | None = None) -> None:
-    """Record a write of the API in the audit log (who, what, on which record)."""
-    record_audit(engine(request), who.user, action, target, detail)
+def audit_hook(who: Caller, action: str, describe: Callable[[Any], tuple[str, str | None]]):
+    """The audit hook of a write by ``who`` (``orebook.balance.db.AuditHook``): the entry
+    (``action``, and the target and detail ``describe(result)`` gives) is written inside the
+    write's own transaction, so the two commit together or not at all."""
+
+    def hook(session, result) -> None:
+        target, detail = describe(result)
+        record_audit(session, who.user, action, target, detail[:2000] if detail else detail)
+
+    return hook

@@ -1,6 +1,7 @@
 """Writing to the balance: submit an estimate (geologist), approve or reject it (commission),
 record and correct movements and close a year (registrar), change a deposit under its version
-(registrar). Every write is recorded in the audit log with who, what and on which record."""
+(registrar). Every write is recorded in the audit log with who, what and on which record, in the
+write's own transaction (an audit hook of the registry and ledger functions)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from orebook.web.api_common import (
     Editor,
     Geologist,
     Registrar,
-    audit,
+    audit_hook,
     engine,
     jsonable,
 )
@@ -148,7 +149,10 @@ def _submit(request: Request, who, data: bytes, filename: str, suffix: str,
     record = dataclasses.replace(record, source=f"upload {filename}")
     eng = engine(request)
     try:
-        estimate_id = reg.submit_estimate(eng, record, condition_id=condition_id)
+        estimate_id = reg.submit_estimate(eng, record, condition_id=condition_id, audit=audit_hook(
+            who, "submit_estimate", lambda eid: (
+                f"estimate {eid}",
+                f"{record.deposit}: {len(record.lines)} lines, {record.parameters_hash}")))
     except NotFoundError as exc:  # a name inside the record: bad input, not a missing URL
         field = "deposit" if str(exc).startswith("deposit") else "commodity"
         raise ServiceError(422, f"{filename}: {exc}", field) from None
@@ -156,8 +160,6 @@ def _submit(request: Request, who, data: bytes, filename: str, suffix: str,
         raise      # 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, f"{filename}: {exc}", _field_of(str(exc))) from None
-    audit(request, who, "submit_estimate", f"estimate {estimate_id}",
-          f"{record.deposit}: {len(record.lines)} lines, {record.parameters_hash}"[:2000])
     return jsonable(queries.get_estimate(eng, estimate_id))
 
 
@@ -181,14 +183,15 @@ def approve_estimate(estimate_id: EstimateId, body: Decision, request: Request,
     """Approve an estimate by a protocol of a date: the ledger takes the deposit to the
     approved figures. Answers the ids of the movements generated."""
     try:
-        ids = reg.approve_estimate(engine(request), estimate_id, protocol=body.protocol.strip(),
-                                   date=body.date, commission=body.commission)
+        ids = reg.approve_estimate(
+            engine(request), estimate_id, protocol=body.protocol.strip(), date=body.date,
+            commission=body.commission, audit=audit_hook(who, "approve_estimate", lambda ids: (
+                f"estimate {estimate_id}",
+                f"protocol {body.protocol} of {body.date}; movements {ids}")))
     except (NotFoundError, ConflictError):
         raise      # 404 / 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, str(exc), _field_of(str(exc), default="protocol")) from None
-    audit(request, who, "approve_estimate", f"estimate {estimate_id}",
-          f"protocol {body.protocol} of {body.date}; movements {ids}"[:2000])
     return {"estimate_id": estimate_id, "decision": "approved", "protocol": body.protocol,
             "date": body.date.isoformat(), "movements": ids}
 
@@ -200,13 +203,14 @@ def reject_estimate(estimate_id: EstimateId, body: Rejection, request: Request,
     try:
         reg.reject_estimate(engine(request), estimate_id, protocol=body.protocol.strip(),
                             date=body.date, commission=body.commission,
-                            decision=body.decision)
+                            decision=body.decision, audit=audit_hook(
+                                who, f"{body.decision[:-1]}_estimate", lambda _: (
+                                    f"estimate {estimate_id}",
+                                    f"protocol {body.protocol} of {body.date}")))
     except (NotFoundError, ConflictError):
         raise      # 404 / 409, by the error handler
     except ParameterError as exc:
         raise ServiceError(422, str(exc), _field_of(str(exc), default="protocol")) from None
-    audit(request, who, f"{body.decision[:-1]}_estimate", f"estimate {estimate_id}",
-          f"protocol {body.protocol} of {body.date}")
     return {"estimate_id": estimate_id, "decision": body.decision, "protocol": body.protocol,
             "date": body.date.isoformat(), "movements": []}
 
@@ -244,6 +248,10 @@ def record_movement(body: NewMovement, request: Request, who: Registrar) -> dict
     deposit = _deposit_name(eng, body.deposit)
     _commodity(eng, body.commodity)
     ledger = Ledger(eng)
+    hook = audit_hook(who, "record_movement", lambda ids: (
+        f"movements {', '.join(map(str, ids if isinstance(ids, list) else [ids]))}",
+        (f"{deposit} {body.commodity} {body.kind} ore {body.ore:g} metal {body.metal:g} "
+         f"on {body.effective_date}; {body.document}")))
     try:
         if body.kind == "transfer":
             if body.source is None or body.target is None:
@@ -253,21 +261,20 @@ def record_movement(body: NewMovement, request: Request, who: Registrar) -> dict
                                                                   body.source.group),
                                   target=(body.target.category, body.target.group),
                                   ore=body.ore, metal=body.metal, document=body.document,
-                                  effective_date=body.effective_date, cause=body.cause)
+                                  effective_date=body.effective_date, cause=body.cause,
+                                  audit=hook)
         else:
             if body.category is None or body.group is None:
                 raise ServiceError(422, "give the line's category and group",
                                    "category" if body.category is None else "group")
             ids = [ledger.record(deposit, body.commodity, body.category, body.group, body.kind,
                                  ore=body.ore, metal=body.metal, document=body.document,
-                                 effective_date=body.effective_date, cause=body.cause)]
+                                 effective_date=body.effective_date, cause=body.cause,
+                                 audit=hook)]
     except ConflictError:
         raise      # 409, by the error handler
     except ParameterError as exc:   # an unknown deposit or commodity in the body too: 422
         raise ServiceError(422, str(exc), _field_of(str(exc))) from None
-    audit(request, who, "record_movement", f"movements {', '.join(map(str, ids))}",
-          f"{deposit} {body.commodity} {body.kind} ore {body.ore:g} metal {body.metal:g} "
-          f"on {body.effective_date}; {body.document}"[:2000])
     return {"ids": ids}
 
 
@@ -285,13 +292,14 @@ def correct_movement(movement_id: EstimateId, body: Correction, request: Request
     eng = engine(request)
     try:
         ids = Ledger(eng).correct(movement_id, document=body.document,
-                                  effective_date=body.effective_date, cause=body.cause)
+                                  effective_date=body.effective_date, cause=body.cause,
+                                  audit=audit_hook(who, "correct_movement", lambda ids: (
+                                      f"movement {movement_id}",
+                                      f"by movements {ids}; {body.document}")))
     except (NotFoundError, ConflictError):
         raise      # an unknown movement 404, one already corrected 409: by the error handler
     except ParameterError as exc:
         raise ServiceError(422, str(exc), _field_of(str(exc))) from None
-    audit(request, who, "correct_movement", f"movement {movement_id}",
-          f"by movements {ids}; {body.document}"[:2000])
     return {"ids": ids, "corrects": movement_id}
 
 
@@ -300,8 +308,8 @@ def close_year(year: Annotated[int, PathParam(ge=1, le=9998)], request: Request,
                who: Closer) -> dict:
     """Close ``year``: check the invariants, freeze the balance as at 1 January ``year + 1``;
     no movement may then be dated before that day."""
-    lines = Ledger(engine(request)).close_year(year)
-    audit(request, who, "close_year", f"year {year}", f"{len(lines)} balance lines frozen")
+    lines = Ledger(engine(request)).close_year(year, audit=audit_hook(
+        who, "close_year", lambda lines: (f"year {year}", f"{len(lines)} balance lines frozen")))
     return {"year": year, "closed": True, "lines": len(lines)}
 
 

@@ -6,7 +6,7 @@ Each form carries the session's CSRF token and is checked against the roles tabl
 ledger, and every message is shown beside the field it is about (an orebook error's column,
 field or quantity, else the field its message names). A refused form writes nothing and answers
 422 (bad input), 404 or 409 (the ledger or the registry refused) with the form again. Every
-write is recorded in the audit log with who made it.
+write is recorded in the audit log with who made it, in the write's own transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from orebook.balance import queries, registry
-from orebook.balance.accounts import record_audit
 from orebook.balance.ledger import Ledger
 from orebook.balance.schema import CATEGORIES, GROUPS
 from orebook.errors import (
@@ -33,6 +32,7 @@ from orebook.errors import (
     OrebookError,
 )
 from orebook.io.estimate_record import read_estimate_record
+from orebook.web.api_common import audit_hook
 from orebook.web.pages_common import (
     FormErrors,
     PageRefused,
@@ -133,10 +133,8 @@ def _submit(engine, name: str, data: bytes, who) -> int:
         path.write_bytes(data)
         record = read_estimate_record(path)
     record = dataclasses.replace(record, source=name)
-    estimate_id = registry.submit_estimate(engine, record)
-    record_audit(engine, who.user, "submit_estimate", f"estimate {estimate_id}",
-                 f"{record.deposit}: {name}")
-    return estimate_id
+    return registry.submit_estimate(engine, record, audit=audit_hook(
+        who, "submit_estimate", lambda eid: (f"estimate {eid}", f"{record.deposit}: {name}")))
 
 
 # ------------------------------------------------------------------ one estimate, decide
@@ -200,17 +198,18 @@ async def decide(request: Request, estimate_id: int) -> Response:
 
 
 def _decide(engine, estimate_id, decision, protocol, date, commission, who) -> None:
-    if decision == "approved":
-        ids = registry.approve_estimate(engine, estimate_id, protocol=protocol, date=date,
-                                        commission=commission)
-        detail = f"protocol {protocol} of {date}; {len(ids)} movements"
-    else:
-        registry.reject_estimate(engine, estimate_id, protocol=protocol, date=date,
-                                 commission=commission, decision=decision)
-        detail = f"protocol {protocol} of {date}"
     action = {"approved": "approve_estimate", "rejected": "reject_estimate",
               "returned": "return_estimate"}[decision]
-    record_audit(engine, who.user, action, f"estimate {estimate_id}", detail)
+    if decision == "approved":
+        registry.approve_estimate(engine, estimate_id, protocol=protocol, date=date,
+                                  commission=commission, audit=audit_hook(who, action, lambda ids: (
+                                      f"estimate {estimate_id}",
+                                      f"protocol {protocol} of {date}; {len(ids)} movements")))
+    else:
+        registry.reject_estimate(engine, estimate_id, protocol=protocol, date=date,
+                                 commission=commission, decision=decision, audit=audit_hook(
+                                     who, action, lambda _: (f"estimate {estimate_id}",
+                                                             f"protocol {protocol} of {date}")))
 
 
 # ------------------------------------------------------------------ record a movement
@@ -272,13 +271,11 @@ async def record_movement(request: Request, deposit_id: int) -> Response:
 
 def _record(engine, deposit, commodity, category, group, kind, ore, metal, document, when,
             cause, who) -> int:
-    mid = Ledger(engine).record(deposit, commodity, category, group, kind, ore=ore,
-                                metal=metal, document=document, effective_date=when,
-                                cause=cause)
-    record_audit(engine, who.user, "record_movement", f"movement {mid}",
-                 f"{deposit} {commodity} {category}/{group} {kind}: ore {ore:g}, "
-                 f"metal {metal:g} ({document})")
-    return mid
+    return Ledger(engine).record(
+        deposit, commodity, category, group, kind, ore=ore, metal=metal, document=document,
+        effective_date=when, cause=cause, audit=audit_hook(who, "record_movement", lambda mid: (
+            f"movement {mid}", (f"{deposit} {commodity} {category}/{group} {kind}: "
+                                f"ore {ore:g}, metal {metal:g} ({document})"))))
 
 
 # ------------------------------------------------------------------ close a year
@@ -327,5 +324,5 @@ async def close_year(request: Request) -> Response:
 
 
 def _close(engine, year: int, who) -> None:
-    lines = Ledger(engine).close_year(year)
-    record_audit(engine, who.user, "close_year", f"year {year}", f"{len(lines)} lines frozen")
+    Ledger(engine).close_year(year, audit=audit_hook(
+        who, "close_year", lambda lines: (f"year {year}", f"{len(lines)} lines frozen")))
