@@ -41,7 +41,7 @@ def _wait_for(predicate, seconds: float = 5.0) -> None:
 
 def test_within_the_lag_the_kept_answer_is_served_without_asking_the_balance():
     b = Balance()
-    cache = ReportCache(max_lag_s=0.6)
+    cache = ReportCache(max_lag_s=5.0)
     assert cache.get("k", b.read, b.compute(b"v1")) == b"v1"
     reads = b.reads
     b.generation = 2                                  # a movement
@@ -56,30 +56,30 @@ def test_within_the_lag_the_kept_answer_is_served_without_asking_the_balance():
 
 def test_beyond_the_lag_a_change_is_always_seen():
     b = Balance()
-    cache = ReportCache(max_lag_s=0.2)
+    cache = ReportCache(max_lag_s=1.0)
     cache.get("k", b.read, b.compute(b"v1"))
-    time.sleep(0.25)
+    time.sleep(1.05)
     assert cache.peek("k", b.read, b.compute(b"x")) is None    # too old to serve unchecked
     assert cache.get("k", b.read, b.compute(b"x")) == b"v1"    # checked: unchanged, kept
     assert cache.peek("k", b.read, b.compute(b"x")) == b"v1"   # and checked now
     b.generation = 2
-    time.sleep(0.25)
+    time.sleep(1.05)
     assert cache.get("k", b.read, b.compute(b"v2")) == b"v2"
     assert [v for v, _ in b.ran] == [b"v1", b"v2"]
 
 
 def test_a_refresh_runs_in_the_background_once_half_the_lag_has_passed():
     b = Balance()
-    cache = ReportCache(max_lag_s=0.4)
+    cache = ReportCache(max_lag_s=2.0)
     cache.get("k", b.read, b.compute(b"v1"))
     b.generation = 2
-    time.sleep(0.25)                                   # past half the lag, within the lag
+    time.sleep(1.05)                                   # past half the lag, within the lag
     assert cache.get("k", b.read, b.compute(b"v2")) == b"v1"   # served at once ...
     _wait_for(lambda: cache.stats()["refreshed"] == 1)          # ... and refreshed behind
     assert b.ran[-1] == (b"v2", "orebook-report-refresh")
     assert cache.get("k", b.read, b.compute(b"v3")) == b"v2"
     # unchanged: the refresher only checks (no computation)
-    time.sleep(0.25)
+    time.sleep(1.05)
     checks = cache.stats()["checks"]
     assert cache.get("k", b.read, b.compute(b"v3")) == b"v2"
     _wait_for(lambda: cache.stats()["checks"] == checks + 1)
@@ -88,17 +88,18 @@ def test_a_refresh_runs_in_the_background_once_half_the_lag_has_passed():
 
 def test_a_failed_refresh_is_computed_by_the_next_request_beyond_the_lag(caplog):
     b = Balance()
-    cache = ReportCache(max_lag_s=0.2)
+    cache = ReportCache(max_lag_s=2.0)
+    start = time.monotonic()
     cache.get("k", b.read, b.compute(b"v1"))
     b.generation = 2
 
     def broken() -> bytes:
         raise RuntimeError("the database went away")
 
-    time.sleep(0.12)
+    time.sleep(1.05)                                   # past half the lag, within the lag
     assert cache.get("k", b.read, broken) == b"v1"
     _wait_for(lambda: "refreshing a report failed" in caplog.text)
-    time.sleep(0.1)
+    time.sleep(max(0.0, start + 2.1 - time.monotonic()))       # beyond the lag
     with pytest.raises(RuntimeError, match="went away"):      # the caller sees the error
         cache.get("k", b.read, broken)
     assert cache.get("k", b.read, b.compute(b"v2")) == b"v2"  # and nothing is left held
@@ -106,7 +107,7 @@ def test_a_failed_refresh_is_computed_by_the_next_request_beyond_the_lag(caplog)
 
 def test_edits_expiry_and_limits():
     b = Balance()
-    cache = ReportCache(max_lag_s=0.0, ttl_s=0.3, max_entries=2, max_bytes=10)
+    cache = ReportCache(max_lag_s=0.0, ttl_s=2.0, max_entries=2, max_bytes=10)
     cache.get("a", b.read, b.compute(b"a1"))
     assert cache.get("a", b.read, b.compute(b"a2")) == b"a1"   # lag 0: checked, unchanged
     cache.edited()                                             # a deposit edit
@@ -116,7 +117,7 @@ def test_edits_expiry_and_limits():
     assert cache.get("a", b.read, b.compute(b"a4")) == b"a4"
     cache.get("d", b.read, b.compute(b"d123456789"))           # 10 bytes: the others go
     assert cache.stats()["entries"] == 1 and cache.stats()["bytes"] == 10
-    time.sleep(0.35)
+    time.sleep(2.05)
     assert cache.get("d", b.read, b.compute(b"d2")) == b"d2"   # expired
     with pytest.raises(ValueError):
         ReportCache(max_lag_s=40.0, ttl_s=30.0)
