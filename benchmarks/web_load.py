@@ -53,7 +53,8 @@ SECRET = "load-test-secret-key-0123456789abcdef"
 
 
 def seed(url: str, districts: int, deposits: int) -> dict:
-    """A registry with the deposits opened, a registrar's and a viewer's API tokens."""
+    """A registry with the deposits opened (and the district of each), a registrar's and a
+    viewer's API tokens."""
     from orebook.balance import Ledger, engine_from_url, upgrade
     from orebook.balance import registry as reg
     from orebook.balance.accounts import create_api_token, create_user
@@ -64,7 +65,7 @@ def seed(url: str, districts: int, deposits: int) -> dict:
         reg.add_commodity(engine, "Au", "gold", ore_unit="t", component_unit="kg",
                           grade_unit="g/t")
         ledger = Ledger(engine)
-        names = []
+        names, district_of = [], {}
         for d in range(districts):
             path = f"Loadland/Region {d % 3}/District {d}"
             reg.add_admin_unit(engine, path, ["country", "region", "district"])
@@ -75,6 +76,7 @@ def seed(url: str, districts: int, deposits: int) -> dict:
                 ledger.record(name, "Au", "C1", "balance", "exploration", ore=OPEN_ORE,
                               metal=OPEN_METAL, document="opening", effective_date=dt.date(2025, 1, 1))
                 names.append(name)
+                district_of[name] = f"District {d}"
         writer = create_user(engine, "registrar", "correct horse battery", "registrar")
         viewer = create_user(engine, "viewer", "correct horse battery", "viewer")
         wtoken, _ = create_api_token(engine, writer.id, "load writer")
@@ -82,7 +84,7 @@ def seed(url: str, districts: int, deposits: int) -> dict:
     finally:
         engine.dispose()
     return {"deposits": names, "districts": [f"District {d}" for d in range(districts)],
-            "writer": wtoken, "reader": rtoken}
+            "district_of": district_of, "writer": wtoken, "reader": rtoken}
 
 
 def _free_port() -> int:
@@ -255,8 +257,7 @@ def run_load(url: str, *, seconds: float = 60.0, warmup: float = 3.0, readers: i
                                 - (OPEN_METAL - TAKE_METAL * written.get(d, 0))) > 1e-6]
     negative = [d for d, (o, m) in lines.items() if o < 0 or m < 0]
     truth = {}
-    for d in s["deposits"]:
-        district = f"District {int(d[1:3])}"
+    for d, district in s["district_of"].items():
         ore, metal = truth.get(district, (0.0, 0.0))
         truth[district] = (ore + lines[d][0], metal + lines[d][1])
     stale = [f"{k} ({when})" for when, seen in (("no-cache", exact), ("after the lag", later))

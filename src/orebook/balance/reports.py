@@ -511,8 +511,8 @@ def _report(raw: pd.DataFrame, dims: tuple[str, ...], reg: _Registry, system: st
         if field in dims:
             keys[field] = (reg.deposits[field].reindex(dep).to_numpy(object) if dep is not None
                            else raw[field].to_numpy(object))
-    units = _unit_table(reg)
-    if "district" in dims or info_district:
+    units = _unit_table(reg) if "district" in dims or info_district else None
+    if units is not None:
         unit = (reg.deposits["admin_unit_id"].reindex(dep) if dep is not None
                 else raw["admin_unit_id"])
         unit = pd.Series(unit).fillna(_NO_UNIT_KEY).to_numpy(np.int64)

@@ -57,35 +57,41 @@ def _resolve(request: Request, *, read: bool) -> Caller | None:
         token = token.strip()
         if scheme.lower() != "bearer":
             raise ServiceError(401, "the API token is not valid")
-        key = ("token", hash_token(token))
-        if not read:
-            user = state.auth_cache.get(key)
-            return None if user is None else Caller(user, None, "token")
-        read_at = time.monotonic()
-        user = user_for_token(state.engine, token)
+        user = _user(state, ("token", hash_token(token)), read,
+                     lambda: user_for_token(state.engine, token))
+        if user is _NOT_KEPT:
+            return None
         if user is None:
-            state.auth_cache.forget(key)
             raise ServiceError(401, "the API token is not valid")
-        state.auth_cache.put(key, user, read_at)
         return Caller(user, None, "token")
     session = state.signer.loads(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return Caller(None)
-    key = ("user", session.user_id)
-    if not read:
-        user = state.auth_cache.get(key)
-        if user is None:
-            return None
-    else:
-        read_at = time.monotonic()
-        user = get_user(state.engine, session.user_id)
-        if user is None:
-            state.auth_cache.forget(key)
-        else:
-            state.auth_cache.put(key, user, read_at)
+    user = _user(state, ("user", session.user_id), read,
+                 lambda: get_user(state.engine, session.user_id))
+    if user is _NOT_KEPT:
+        return None
     if user is not None and user.active and user.session_version == session.version:
         return Caller(user, session, "session")
     return Caller(None)
+
+
+_NOT_KEPT = object()
+
+
+def _user(state, key, read: bool, load):
+    """The user the auth cache keeps under ``key`` (:data:`_NOT_KEPT` when none), or with
+    ``read``, ``load()`` from the registry: kept, or forgotten when there is none."""
+    if not read:
+        user = state.auth_cache.get(key)
+        return _NOT_KEPT if user is None else user
+    read_at = time.monotonic()
+    user = load()
+    if user is None:
+        state.auth_cache.forget(key)
+    else:
+        state.auth_cache.put(key, user, read_at)
+    return user
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

@@ -83,14 +83,9 @@ class ReportCache:
             kept = self._within_lag(key, arrived, generation, compute, exact)
             if kept is not None:
                 return kept
-            asked = time.monotonic()
-            current = self._generation(generation)
+            if self._revalidate(key, generation):
+                continue        # unchanged: checked now, so within any lag
             with self._lock:
-                self.checks += 1
-                entry = self._usable(key, arrived)
-                if entry is not None and entry.generation == current:
-                    entry.checked = max(entry.checked, asked)
-                    return entry.value
                 running = self._running.get(key)
                 if running is None:
                     running = self._running[key] = threading.Event()
@@ -211,7 +206,7 @@ class ReportCache:
         current = self._generation(generation)
         with self._lock:
             self.checks += 1
-            entry = self._entries.get(key)
+            entry = self._usable(key, asked)
             if entry is None or entry.generation != current:
                 return False
             entry.checked = max(entry.checked, asked)
