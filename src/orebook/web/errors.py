@@ -44,14 +44,16 @@ def error_body(status: int, message: str, field: str | None = None) -> dict:
     return {"status": status, "message": message, "field": field}
 
 
-def _status(exc: OrebookError) -> int:
+def status_of(exc: OrebookError, default: int = 400) -> int:
+    """The HTTP status of an orebook error: 404 not found, 409 a conflict or a ledger
+    refusal, 422 bad input or parameters, else ``default``."""
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, (ConflictError, LedgerError)):
         return 409
     if isinstance(exc, (InputError, ParameterError)):
         return 422
-    return 400
+    return default
 
 
 def _field(exc: OrebookError) -> str | None:
@@ -63,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OrebookError)
     async def _orebook(request: Request, exc: OrebookError):
-        status = _status(exc)
+        status = status_of(exc)
         return JSONResponse(error_body(status, str(exc), _field(exc)), status_code=status)
 
     @app.exception_handler(ServiceError)

@@ -24,16 +24,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from orebook import __version__
-from orebook.errors import (
-    ConflictError,
-    InputError,
-    LedgerError,
-    NotFoundError,
-    OrebookError,
-    ParameterError,
-)
+from orebook.errors import OrebookError
 from orebook.web.deps import Caller, identify
-from orebook.web.errors import ServiceError
+from orebook.web.errors import ServiceError, status_of
 from orebook.web.roles import allowed
 
 __all__ = ["LOGIN_CSRF_COOKIE", "FormErrors", "PageRefused", "PageRoute", "check_csrf",
@@ -118,16 +111,6 @@ class PageRefused(Exception):
         self.status, self.message, self.location = status, message, location
 
 
-def _status(exc: OrebookError) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, (ConflictError, LedgerError)):
-        return 409
-    if isinstance(exc, (InputError, ParameterError)):
-        return 422
-    return 400
-
-
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
     titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Conflict",
               422: "Not valid"}
@@ -151,7 +134,7 @@ class PageRoute(APIRoute):
             except ServiceError as exc:
                 return _error_page(request, exc.status, exc.message)
             except OrebookError as exc:
-                return _error_page(request, _status(exc), str(exc))
+                return _error_page(request, status_of(exc), str(exc))
             except RequestValidationError as exc:
                 first = (exc.errors() or [{}])[0]
                 where = ".".join(str(p) for p in first.get("loc", ()) if p != "query")

@@ -25,14 +25,10 @@ from starlette.exceptions import HTTPException
 from orebook.balance import queries, registry
 from orebook.balance.ledger import Ledger
 from orebook.balance.schema import CATEGORIES, GROUPS
-from orebook.errors import (
-    ConflictError,
-    LedgerError,
-    NotFoundError,
-    OrebookError,
-)
+from orebook.errors import NotFoundError, OrebookError
 from orebook.io.estimate_record import read_estimate_record
 from orebook.web.api_common import audit_hook
+from orebook.web.errors import status_of
 from orebook.web.pages_common import (
     FormErrors,
     PageRefused,
@@ -58,14 +54,6 @@ RECORD_SUFFIXES = (".json", ".csv")
 
 def _engine(request: Request):
     return request.app.state.engine
-
-
-def _status(exc: OrebookError) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, (ConflictError, LedgerError)):
-        return 409
-    return 422
 
 
 async def _form(request: Request, *, files: int = 0):
@@ -120,7 +108,7 @@ async def submit_estimate(request: Request) -> Response:
         except OrebookError as exc:
             message = str(exc)
             errors.add("record", message if name in message else f"{name}: {message}")
-            status = _status(exc)
+            status = status_of(exc, default=422)
     if errors:
         return render(request, "estimate_new.html", who=who, status=status,
                       title="Submit an estimate", errors=errors, values={})
@@ -190,7 +178,7 @@ async def decide(request: Request, estimate_id: int) -> Response:
             if isinstance(exc, NotFoundError) and "estimate" in str(exc):
                 raise
             errors.add(field_of(exc, ("protocol", "date", "commission", "decision")), str(exc))
-            status = _status(exc)
+            status = status_of(exc, default=422)
     if errors:
         return _estimate_page(request, who, estimate_id, errors=errors, values=values,
                               status=status)
@@ -263,7 +251,7 @@ async def record_movement(request: Request, deposit_id: int) -> Response:
                                 words={"effective_date": ("date", "closed year")}), str(exc))
             # the deposit comes from the URL (found already): anything not found is a value
             # typed in the form, so bad input (422), not a missing page
-            status = 422 if isinstance(exc, NotFoundError) else _status(exc)
+            status = 422 if isinstance(exc, NotFoundError) else status_of(exc, default=422)
     if errors:
         return _movement_page(request, who, d, errors=errors, values=values, status=status)
     return RedirectResponse(f"/deposits/{deposit_id}?recorded=1#movements", status_code=303)
@@ -316,7 +304,7 @@ async def close_year(request: Request) -> Response:
             await run_in_threadpool(_close, _engine(request), year, who)
         except OrebookError as exc:
             errors.add("year", str(exc))
-            status = _status(exc)
+            status = status_of(exc, default=422)
     if errors:
         return _close_page(request, who, errors=errors, values={"year": text or ""},
                            status=status)
