@@ -171,20 +171,18 @@ def _view_pyvista(traces, centroids, grades, size, rotation, path: Path, title: 
         image = plotter.screenshot(return_img=True)
     finally:
         plotter.close()
-    import matplotlib
+    from orebook.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     with atomic_output(path) as tmp:
         plt.imsave(tmp, image, format="png")
 
 
 def _view_matplotlib(traces, centroids, grades, path: Path, title: str) -> None:
-    import matplotlib
+    from orebook.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig = plt.figure(figsize=(9, 7))
     try:
@@ -207,10 +205,9 @@ def _view_matplotlib(traces, centroids, grades, path: Path, title: str) -> None:
 def write_statement_pdf(table: pd.DataFrame, path: str | Path, *, title: str,
                         lines: list[str] = ()) -> Path:
     """A one-page PDF of a resource statement table (matplotlib's PDF backend), atomically."""
-    import matplotlib
+    from orebook.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     path = Path(path)
     shown = table.astype(object).where(table.notna(), "")

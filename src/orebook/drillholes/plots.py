@@ -15,10 +15,9 @@ def plot_composites(comps: Composites, variable: str, path: str | Path, *,
                     title: str | None = None) -> Path:
     """Write a PNG with a plan (x, y) and an east–west section (x, z) of the composites of
     ``variable``, coloured on a logarithmic scale when the grades span two decades or more."""
-    import matplotlib
+    from orebook.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.colors import LogNorm, Normalize
 
     v = comps.values[variable]

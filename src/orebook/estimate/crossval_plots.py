@@ -7,31 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from orebook.io.writing import atomic_output
+from orebook.plotting import pyplot, save_png
 
 from .crossval import CrossValidation
 
 __all__ = ["plot_crossval_errors", "plot_crossval_map", "plot_crossval_scatter"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: str | Path) -> Path:
-    plt = _pyplot()
-    path = Path(path)
-    try:
-        with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-    return path
 
 
 def _estimated(cv: CrossValidation):
@@ -45,7 +25,7 @@ def plot_crossval_scatter(cv: CrossValidation, path: str | Path, *, variable: st
     """Write a PNG of the estimate (X) against the true value (Y) of every estimated sample,
     with the 1:1 line and the least-squares line of true on estimate (its slope is
     ``slope_true_on_estimate``)."""
-    plt = _pyplot()
+    plt = pyplot()
     t = _estimated(cv)
     s = cv.statistics
     e, tv = t["estimate"].to_numpy(float), t["true"].to_numpy(float)
@@ -72,14 +52,14 @@ def plot_crossval_scatter(cv: CrossValidation, path: str | Path, *, variable: st
     corr = s.get("correlation", np.nan)
     ax.set_title(title or f"Cross-validation of {variable}: ρ = {corr:.3g}, "
                           f"RMSE = {s.get('rmse', np.nan):.3g}")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_crossval_errors(cv: CrossValidation, path: str | Path, *, variable: str = "value",
                          bins: int = 30, title: str | None = None) -> Path:
     """Write a PNG of the histogram of the errors (estimate − true), with zero and the mean
     error marked."""
-    plt = _pyplot()
+    plt = pyplot()
     err = _estimated(cv)["error"].to_numpy(float)
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     if len(err):
@@ -94,14 +74,14 @@ def plot_crossval_errors(cv: CrossValidation, path: str | Path, *, variable: str
     ax.set_ylabel("samples")
     ax.grid(True, lw=0.3, alpha=0.6)
     ax.set_title(title or f"Cross-validation errors of {variable}")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_crossval_map(cv: CrossValidation, path: str | Path, *, variable: str = "value",
                       title: str | None = None) -> Path:
     """Write a PNG plan map (X east, Y north, m) of the samples coloured by their error
     (a diverging scale symmetric about 0); unestimated samples are grey crosses."""
-    plt = _pyplot()
+    plt = pyplot()
     t = cv.table
     ok = np.isfinite(t["estimate"].to_numpy(float))
     fig, ax = plt.subplots(figsize=(7, 6), constrained_layout=True)
@@ -122,4 +102,4 @@ def plot_crossval_map(cv: CrossValidation, path: str | Path, *, variable: str = 
     ax.set_ylabel("Y (north), m")
     ax.grid(True, lw=0.3, alpha=0.6)
     ax.set_title(title or f"Cross-validation errors of {variable}, plan")
-    return _save(fig, path)
+    return save_png(fig, path)

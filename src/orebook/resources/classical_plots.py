@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orebook.io.writing import atomic_output
+from orebook.plotting import pyplot, save_png
 
 from .classical import ClassicalResult
 
@@ -27,13 +27,10 @@ def plot_classical(result: ClassicalResult, path: str | Path, *, title: str | No
     """Write a PNG: for blocks, polygons and triangles the plane of projection (u, v, m) with
     the block outlines, the elements (filled by category) and the holes coloured by category;
     for sections, a bar of volume (m³) per piece (pair of sections or end), block by block."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Polygon
 
+    plt = pyplot()
     others: dict[str, str] = {}
     e = result.elements
     fig, ax = plt.subplots(figsize=(8, 6.5), constrained_layout=True)
@@ -78,10 +75,4 @@ def plot_classical(result: ClassicalResult, path: str | Path, *, title: str | No
         ax.set_title(title or f"{names.get(result.method, result.method)} on the plane of "
                      "projection")
     ax.grid(True, lw=0.3, alpha=0.6)
-    path = Path(path)
-    try:
-        with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path)

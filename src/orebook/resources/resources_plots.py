@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from orebook.errors import ParameterError
+from orebook.plotting import pyplot, save_png
 
 from .swath import AXES, SwathResult
 
@@ -18,29 +19,11 @@ MAX_PANELS = 36
 """Most grade–tonnage panels in one picture."""
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: str | Path, dpi: int = 110) -> Path:
-    from orebook.io.writing import atomic_output
-
-    plt = _pyplot()
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        plt.close(fig)
+def _save(fig, path: str | Path) -> Path:
+    if Path(path).suffix.lower() != ".png":
+        pyplot().close(fig)
         raise ParameterError(f"output {path}: plots are written as .png")
-    try:
-        with atomic_output(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=dpi)
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def plot_grade_tonnage(table: pd.DataFrame, path: str | Path, *, by: Sequence[str] = (),
@@ -49,7 +32,7 @@ def plot_grade_tonnage(table: pd.DataFrame, path: str | Path, *, by: Sequence[st
     """Grade–tonnage curves: tonnes above the cut-off (left axis, in ``tonnes_scale`` t) and
     mean grade above it (right axis) against the cut-off; one panel per group of ``by`` (the
     table of :func:`orebook.resources.tonnage.grade_tonnage`)."""
-    plt = _pyplot()
+    plt = pyplot()
     gcol = next(c for c in table.columns if c.startswith("mean_grade_"))
     unit = gcol.removeprefix("mean_grade_")
     groups = list(table.groupby(list(by), sort=False)) if by else [((), table)]
@@ -83,7 +66,7 @@ def plot_grade_tonnage(table: pd.DataFrame, path: str | Path, *, by: Sequence[st
 def plot_swath(result: SwathResult, path: str | Path, *, title: str | None = None) -> Path:
     """Swath plots along X, Y and Z: block estimate, nearest neighbour and declustered
     composites per slice, with the number of composites as bars."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(8, 10), constrained_layout=True)
     for ax, axis in zip(axes, AXES):
         t = result.table[result.table["axis"] == axis]
