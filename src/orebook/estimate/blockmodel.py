@@ -316,6 +316,22 @@ class BlockModel:
             new[name] = _column_array(name, values, len(self))
         return BlockModel(self.grid, self.index, new, [*self.runs, record])
 
+    def merge_part(self, mask: np.ndarray, part: BlockModel,
+                   run_parameters: Mapping[str, Any]) -> BlockModel:
+        """A new model with the columns of ``part`` (a model of the blocks under ``mask``, in
+        their order) written over those blocks, and a run record for them. Elsewhere a column
+        keeps its values, or a new one is NaN (0 for integer counts)."""
+        columns = {}
+        for name, values in part.columns.items():
+            if name in self.columns:
+                full = self[name].copy()
+            else:
+                full = np.zeros(len(self), values.dtype) if values.dtype.kind in "iu" \
+                    else np.full(len(self), np.nan)
+            full[mask] = values
+            columns[name] = full
+        return self.add_columns(columns, run_parameters, overwrite=True)
+
     def subset(self, mask: Any) -> BlockModel:
         """The blocks where ``mask`` (one boolean per block of this model) is True, with every
         column and run record."""

@@ -161,18 +161,9 @@ def _estimate_steps(grid: BlockGrid, index: np.ndarray, xyz: np.ndarray, values:
             continue
         mask = domains.codes == step.domain
         run = step.run(BlockModel(grid, blocks.index[mask]), xyz, values, hole)
-        columns = {}
-        for name, v in run.model.columns.items():
-            if name in blocks.columns:
-                full = blocks[name].copy()
-            else:
-                full = np.zeros(len(blocks), v.dtype) if v.dtype.kind in "iu" \
-                    else np.full(len(blocks), np.nan)
-            full[mask] = v
-            columns[name] = full
         record = {**run.parameters, "domain": step.domain,
-                  "sample_domains": list(step.sample_domains)}
-        blocks = blocks.add_columns(columns, record, overwrite=True)
+                  "sample_domains": list(step.sample_domains or ())}
+        blocks = blocks.merge_part(mask, run.model, record)
         run.summary.attrs["domain"] = step.domain
         summaries.append(run.summary)
     return blocks, summaries

@@ -503,18 +503,9 @@ def run_plan(plan: Plan, progress: Callable[[str], None] | None = None) -> tuple
                              row=step.domain_line, column="domain")
         run = estimate_blocks(BlockModel(grid, blocks.index[mask]), xyz, v, step.passes,
                               **kwargs)
-        columns = {}
-        for name, values in run.model.columns.items():
-            if name in blocks.columns:
-                full = blocks[name].copy()
-            else:
-                full = np.zeros(len(blocks), values.dtype) if values.dtype.kind in "iu" \
-                    else np.full(len(blocks), np.nan)
-            full[mask] = values
-            columns[name] = full
         record = {**run.parameters, "domain": step.domain,
                   "sample_domains": list(step.sample_domains or ())}
-        blocks = blocks.add_columns(columns, record, overwrite=True)
+        blocks = blocks.merge_part(mask, run.model, record)
         run.summary.attrs["domain"] = step.domain
         summaries.append(run.summary)
     blocks.save_parquet(plan.output)
