@@ -584,11 +584,7 @@ def geological_blocks(intercepts: Intercepts, blocks: tuple[Block, ...] | list[B
     blocks = tuple(blocks)
     owner = assign_blocks(intercepts, blocks)
     rows, shapes = [], []
-    for k, b in enumerate(blocks):
-        members = np.flatnonzero(owner == k)
-        if len(members) == 0:
-            raise InputError(f"block {b.id!r} has no intercept inside it or naming it",
-                             **_where(b))
+    for b, members in _members(blocks, owner):
         m = intercepts.thickness_m[members]
         area = b.area_m2
         thick = math.fsum(m) / len(m)
@@ -599,6 +595,17 @@ def geological_blocks(intercepts: Intercepts, blocks: tuple[Block, ...] | list[B
     return _result("blocks", rows, shapes, grade_unit, metal_unit, intercepts, blocks, owner)
 
 
+def _members(blocks: tuple[Block, ...], owner: np.ndarray):
+    """Each block with the indices of its intercepts (``owner``: :func:`assign_blocks`); a
+    block without any is an :class:`InputError` naming its outline's row."""
+    for k, b in enumerate(blocks):
+        members = np.flatnonzero(owner == k)
+        if len(members) == 0:
+            raise InputError(f"block {b.id!r} has no intercept inside it or naming it",
+                             **_where(b))
+        yield b, members
+
+
 def polygons_method(intercepts: Intercepts, blocks: tuple[Block, ...] | list[Block], *,
                     density_tpm3: float | None = None, grade_unit: str = "%",
                     metal_unit: str = "t") -> ClassicalResult:
@@ -607,11 +614,7 @@ def polygons_method(intercepts: Intercepts, blocks: tuple[Block, ...] | list[Blo
     blocks = tuple(blocks)
     owner = assign_blocks(intercepts, blocks)
     rows, shapes = [], []
-    for k, b in enumerate(blocks):
-        members = np.flatnonzero(owner == k)
-        if len(members) == 0:
-            raise InputError(f"block {b.id!r} has no intercept inside it or naming it",
-                             **_where(b))
+    for b, members in _members(blocks, owner):
         _check_unique(intercepts, members, f"block {b.id!r}")
         d = _density(b.density_tpm3, density_tpm3, f"block {b.id!r}")
         cells = influence_polygons(np.column_stack([intercepts.u[members],
